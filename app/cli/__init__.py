@@ -1,0 +1,1 @@
+"""Command-line commands; each module has a `run(...) -> int` returning the exit code."""

@@ -1,0 +1,94 @@
+"""Composition root: parse arguments, set up logging, then run a command or the GUI.
+
+Commands are part of the product (IT staff script with them; tests use them). Each
+lives in its own module under app/cli and is imported only when used, so `--version`
+or `evaluate` never pay for importing Qt or pyHanko.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app import __version__
+
+
+def _utf8_stdio() -> None:
+    # Windows consoles default to a legacy code page; Vietnamese output must survive.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors="replace")
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hocba",
+        description="Học bạ số — sổ học bạ điện tử cho nhà trường (chạy không cần mạng).",
+    )
+    parser.add_argument("--version", action="version", version=f"Học bạ số {__version__}")
+    parser.add_argument(
+        "--db", type=Path, help="tệp cơ sở dữ liệu SQLite (mặc định: thư mục dữ liệu của người dùng)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="ghi nhật ký chi tiết")
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH")
+
+    sub.add_parser("selftest", help="kiểm tra bản cài đặt (thư viện, phông chữ, CSDL, token, Qt)")
+
+    demo = sub.add_parser("demo", help="tạo cơ sở dữ liệu trường mẫu (DEMO)")
+    demo.add_argument("--db", type=Path, required=True, dest="db_path")
+    demo.add_argument("--level", choices=("thcs", "thpt", "tieuhoc"), default="thcs")
+    demo.add_argument("--classes", type=int, default=12)
+    demo.add_argument("--students-per-class", type=int, default=40)
+    demo.add_argument("--seed", type=int, default=0)
+
+    sub.add_parser(
+        "evaluate",
+        help="tính kết quả theo Thông tư 22/27 từ JSON ở stdin, in JSON ra stdout",
+    )
+
+    gui = sub.add_parser("gui", help="mở ứng dụng (mặc định khi không có lệnh)")
+    gui.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _utf8_stdio()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+
+    if command == "evaluate":
+        from app.cli.evaluate import run as run_evaluate
+
+        return run_evaluate(sys.stdin, sys.stdout, sys.stderr)
+
+    from app import log
+    from app.paths import default_data_dir
+
+    log.configure(None if command != "gui" else default_data_dir() / "logs", verbose=args.verbose)
+
+    if command == "selftest":
+        from app.cli.selftest import run as run_selftest
+
+        return run_selftest(sys.stdout)
+    if command == "demo":
+        from app.cli.demo import run as run_demo
+
+        return run_demo(
+            args.db_path,
+            level=args.level,
+            classes=args.classes,
+            students_per_class=args.students_per_class,
+            seed=args.seed,
+            out=sys.stdout,
+            err=sys.stderr,
+        )
+
+    from app.cli.gui import run as run_gui
+
+    return run_gui(args.db, screenshot=getattr(args, "screenshot", None))

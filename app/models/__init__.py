@@ -1,0 +1,42 @@
+"""SQLAlchemy models (no logic beyond what keeps data consistent)."""
+
+from app.models.assessment import (
+    Attendance,
+    Award,
+    Conduct,
+    PrimaryAssessment,
+    PrimaryTrait,
+    Reassessment,
+    SecondaryAssessment,
+    YearComment,
+)
+from app.models.audit import AuditEntry
+from app.models.base import Base
+from app.models.people import Certificate, Enrolment, Student, StudyHistory, UserAccount, UserRole
+from app.models.school import Grade, School, SchoolClass, SchoolYear, Semester, Subject, TeachingAssignment
+
+__all__ = [
+    "Attendance",
+    "AuditEntry",
+    "Award",
+    "Base",
+    "Certificate",
+    "Conduct",
+    "Enrolment",
+    "Grade",
+    "PrimaryAssessment",
+    "PrimaryTrait",
+    "Reassessment",
+    "School",
+    "SchoolClass",
+    "SchoolYear",
+    "SecondaryAssessment",
+    "Semester",
+    "Student",
+    "StudyHistory",
+    "Subject",
+    "TeachingAssignment",
+    "UserAccount",
+    "UserRole",
+    "YearComment",
+]
