@@ -22,3 +22,5 @@ def configure(log_dir: Path | None, *, verbose: bool = False) -> None:
         handlers=handlers,
         force=True,
     )
+    # Alembic narrates every migration step at INFO; our own line says which revision ran.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

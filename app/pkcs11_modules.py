@@ -26,14 +26,16 @@ KNOWN_MODULES: tuple[KnownModule, ...] = (
     KnownModule("Bit4id", ("bit4ipki.dll", "bit4xpki.dll"), ("libbit4xpki.so",)),
     KnownModule("FPT-CA", ("fptca_pkcs11.dll",), ()),
     KnownModule("BKAV-CA", ("BkavCA.dll", "bkavcsp11.dll"), ()),
-    KnownModule("ePass2003 (Feitian)", ("eps2003csp11.dll", "ShuttleCsp11_3003.dll"), ("libcastle.so.1.0.0",)),
+    KnownModule(
+        "ePass2003 (Feitian)", ("eps2003csp11.dll", "ShuttleCsp11_3003.dll"), ("libcastle.so.1.0.0",)
+    ),
     KnownModule("SoftHSM2 (thử nghiệm)", ("softhsm2-x64.dll",), ("/usr/lib/softhsm/libsofthsm2.so",)),
 )
 
 
 def _search_dirs() -> list[Path]:
     if sys.platform == "win32":
-        root = Path(os.environ.get("SystemRoot", r"C:\Windows"))
+        root = Path(os.environ.get("SYSTEMROOT", r"C:\Windows"))
         return [root / "System32"]
     return [Path("/usr/lib"), Path("/usr/local/lib"), Path("/usr/lib/x86_64-linux-gnu")]
 

@@ -11,7 +11,7 @@ import pytest
 # Qt tests run offscreen on machines without a display (CI, developers over SSH).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.models.db import Database, open_database  # noqa: E402
+from app.models.db import Database, open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"

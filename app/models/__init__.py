@@ -13,7 +13,15 @@ from app.models.assessment import (
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.people import Certificate, Enrolment, Student, StudyHistory, UserAccount, UserRole
-from app.models.school import Grade, School, SchoolClass, SchoolYear, Semester, Subject, TeachingAssignment
+from app.models.school import (
+    Grade,
+    School,
+    SchoolClass,
+    SchoolYear,
+    Semester,
+    Subject,
+    TeachingAssignment,
+)
 
 __all__ = [
     "Attendance",

@@ -40,7 +40,12 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         cursor.close()
     # Vietnamese name order usable in ORDER BY, and diacritic-free search.
     dbapi_connection.create_collation("vi_name", vnsort.sqlite_collation)
-    dbapi_connection.create_function("vi_fold", 1, vnsort.fold, deterministic=True)
+    dbapi_connection.create_function("vi_fold", 1, _fold_or_null, deterministic=True)
+
+
+def _fold_or_null(value: str | None) -> str | None:
+    # SQL NULL stays NULL (a nullable column passed to vi_fold must not raise inside SQLite).
+    return None if value is None else vnsort.fold(value)
 
 
 def _on_begin(conn: Any) -> None:

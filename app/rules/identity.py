@@ -12,7 +12,7 @@ The number is always kept as a string: leading zeros are significant (Hà Nội 
 
 These functions only *report*. A principal may accept a number that disagrees with the
 record (with a reason) where the national registry really differs; that decision lives
-elsewhere, so nothing here raises for a bad number.
+elsewhere, so a wrong number is never an exception here (only a wrong type or argument is).
 
 Sex uses the QCVN 109:2017 codes: 0 unknown, 1 male, 2 female.
 """
@@ -66,9 +66,9 @@ _DEFAULT_LATEST_CENTURY = 2000
 # narrow/figure variants come from copy-paste out of Word and web pages; the dashes from
 # typing "001-203-004567" and from autocorrect turning "-" into en/em dashes.
 _SEPARATORS = frozenset(
-    " \t\r\n\u00a0\u2007\u202f\u200b\u2060\ufeff"
-    ".\u00b7"
-    "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
+    " \t\r\n\u00a0\u2007\u202f\u200b\u2060\ufeff"  # spaces, NBSP variants, invisible joiners
+    + ".\u00b7"  # full stop, middle dot
+    + "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # hyphens, dashes, minus sign
 )
 
 _MASK_CHAR = "•"
@@ -90,6 +90,11 @@ class IdCheck:
 
     ok: bool
     problems: tuple[IdProblem, ...] = ()
+
+    def __post_init__(self) -> None:
+        # ``ok`` is stored for callers' convenience; it must never disagree with the list.
+        if self.ok == bool(self.problems):
+            raise ValueError("IdCheck.ok must be True exactly when there are no problems")
 
     @property
     def codes(self) -> tuple[str, ...]:

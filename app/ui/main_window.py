@@ -1,0 +1,190 @@
+"""The main window: a header naming the school, a left navigation, the current page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.i18n import _
+from app.services.class_results import SchoolOverview
+from app.ui import theme
+from app.ui.formatting import format_year
+from app.ui.pages.class_page import ClassPage
+from app.ui.reads import ClassReader
+
+# The product's areas, in the order a homeroom teacher meets them. Only "Lớp học" works
+# in this version; the others are shown (disabled) so people see what is coming.
+LATER_AREAS = ("Sổ điểm", "Chủ nhiệm", "Ký số", "Đồng bộ", "Tra cứu", "Cài đặt")
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        overview: SchoolOverview,
+        read_class: ClassReader,
+        database_path: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.overview = overview
+        self.setWindowTitle(_("Học bạ số — {school}").format(school=overview.school_name))
+        self.setMinimumSize(960, 600)
+        self.about_box: QMessageBox | None = None
+
+        self.class_page = ClassPage(overview.classes, read_class)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.class_page)
+
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self._make_navigation())
+        body.addWidget(self.pages, 1)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._make_header())
+        layout.addLayout(body, 1)
+        self.setCentralWidget(central)
+
+        self._make_menus()
+        self._make_status_bar(database_path)
+        self.class_page.status_message.connect(self._show_status)
+        self._show_status(self.class_page.status_text or _("Sẵn sàng."))
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _make_header(self) -> QFrame:
+        header = QFrame()
+        header.setObjectName("header")
+        self.school_label = QLabel(self.overview.school_name)
+        school_font = self.school_label.font()
+        school_font.setPointSizeF(theme.HEADER_POINT_SIZE)
+        school_font.setBold(True)
+        self.school_label.setFont(school_font)
+        year = self.overview.year_name
+        self.year_label = QLabel(
+            _("Năm học {year}").format(year=format_year(year)) if year else _("Chưa có năm học")
+        )
+        year_font = self.year_label.font()
+        year_font.setPointSizeF(theme.BASE_POINT_SIZE * 1.15)
+        self.year_label.setFont(year_font)
+        self.demo_badge = QLabel(_("DEMO — trường mẫu"))
+        self.demo_badge.setObjectName("demoBadge")
+        self.demo_badge.setToolTip(_("Đây là dữ liệu mẫu để dùng thử, không phải hồ sơ thật của học sinh."))
+        self.demo_badge.setVisible(self.overview.is_demo)
+
+        layout = QHBoxLayout(header)
+        layout.setContentsMargins(20, 10, 20, 10)
+        layout.setSpacing(20)
+        layout.addWidget(self.school_label)
+        layout.addWidget(self.year_label)
+        layout.addWidget(self.demo_badge)
+        layout.addStretch(1)
+        return header
+
+    def _make_navigation(self) -> QFrame:
+        nav = QFrame()
+        nav.setObjectName("navigation")
+        nav.setFixedWidth(165)
+        layout = QVBoxLayout(nav)
+        layout.setContentsMargins(8, 12, 8, 12)
+        layout.setSpacing(4)
+        self.nav_group = QButtonGroup(self)
+        self.nav_group.setExclusive(True)
+        self.nav_buttons: dict[str, QPushButton] = {}
+
+        classes = self._nav_button(_("Lớp học"))
+        classes.setToolTip(_("Danh sách lớp, kết quả cả năm của học sinh và giải thích."))
+        classes.setChecked(True)
+        layout.addWidget(classes)
+
+        caption = QLabel(_("Sắp có:"))
+        caption.setObjectName("navCaption")
+        layout.addWidget(caption)
+        for area in LATER_AREAS:
+            button = self._nav_button(_(area))
+            button.setEnabled(False)
+            button.setToolTip(_("Phần “{area}” sẽ có trong phiên bản sau.").format(area=_(area)))
+            layout.addWidget(button)
+        layout.addStretch(1)
+        return nav
+
+    def _nav_button(self, text: str) -> QPushButton:
+        button = QPushButton(text)
+        button.setCheckable(True)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.setMinimumHeight(int(button.fontMetrics().height() * 2.4))
+        self.nav_group.addButton(button)
+        self.nav_buttons[text] = button
+        return button
+
+    def _make_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(_("&Tệp"))
+        self.quit_action = QAction(_("&Thoát"), self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+
+        help_menu = self.menuBar().addMenu(_("Trợ &giúp"))
+        self.about_action = QAction(_("&Giới thiệu"), self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def _make_status_bar(self, database_path: Path | None) -> None:
+        status = self.statusBar()
+        status.setSizeGripEnabled(False)
+        if database_path is not None:
+            where = QLabel(_("Dữ liệu: {path}").format(path=database_path))
+            where.setToolTip(_("Tệp cơ sở dữ liệu đang mở"))
+            where.setStyleSheet("color: #555555; padding-right: 8px;")
+            status.addPermanentWidget(where)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    @Slot(str)
+    def _show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+
+    @Slot()
+    def show_about(self) -> None:
+        """Non-blocking, so the rest of the app (and tests) keep running while it is open."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle(_("Giới thiệu Học bạ số"))
+        box.setText(_("Học bạ số — phiên bản {version}").format(version=__version__))
+        box.setInformativeText(
+            _(
+                "Sổ học bạ điện tử cho nhà trường, chạy được cả khi không có mạng.\n"
+                "Kết quả học tập và rèn luyện được tính theo Thông tư 22/2021 và "
+                "Thông tư 27/2020 của Bộ Giáo dục và Đào tạo."
+            )
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Close)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.about_box = box
+        box.finished.connect(self._about_closed)
+        box.open()
+
+    @Slot()
+    def _about_closed(self) -> None:
+        self.about_box = None

@@ -1,0 +1,17 @@
+"""Style and type checks run as tests, so CI fails on them like on any other test."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_is_clean() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "app", "tests", "bench"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
