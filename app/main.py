@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     gui = sub.add_parser("gui", help="mở ứng dụng (mặc định khi không có lệnh)")
+    gui.add_argument("--db", type=Path, dest="gui_db", help="tệp cơ sở dữ liệu SQLite")
     gui.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
     return parser
 
@@ -91,4 +92,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from app.cli.gui import run as run_gui
 
-    return run_gui(args.db, screenshot=getattr(args, "screenshot", None))
+    db_path = getattr(args, "gui_db", None) or args.db
+    return run_gui(db_path, screenshot=getattr(args, "screenshot", None))

@@ -121,7 +121,7 @@ def _subject(raw: object, path: str) -> SubjectInput:
     subject = _object(raw, path)
     _keys(subject, path, _SUBJECT_KEYS)
     code = _text(subject["code"], f"{path}.code", "Mã môn học")
-    name = _text(subject.get("name", code), f"{path}.name", "Tên môn học")
+    name = _text(subject.get("name") or code, f"{path}.name", "Tên môn học")  # null or "" → the code
     kind = subject["kind"]
     reassessment = subject.get("reassessment")
     if kind == "score":
@@ -259,7 +259,7 @@ def _primary_input(root: Mapping[str, object]) -> PrimaryYearInput:
         subjects.append(
             PrimarySubject(
                 code=code,
-                name=_text(subject.get("name", code), f"{path}.name", "Tên môn học"),
+                name=_text(subject.get("name") or code, f"{path}.name", "Tên môn học"),
                 level=subject["level"],  # type: ignore[arg-type]
                 test_score=subject.get("test_score"),  # type: ignore[arg-type]
             )

@@ -62,6 +62,7 @@ from app.rules.tt22_types import (
     Tt22Settings,
     YearResult,
 )
+from app.rules.wording import nfc
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -239,7 +240,7 @@ def evaluate_year(inp: StudentYearInput, *, settings: Tt22Settings = DEFAULT_SET
     subjects = tuple(
         SubjectResult(
             code=s.code,
-            name=s.name or s.code,
+            name=nfc(s.name) or s.code,
             kind=s.kind,
             hk1=hk1,
             hk2=hk2,
@@ -420,7 +421,7 @@ def _decide(
         if subject.reassessment is not None and subject.code not in eligible:
             raise RuleInputError(
                 f"subjects[{i}].reassessment",
-                explain.not_on_reassessment_list(path, subject.name or subject.code, computed[i][2]),
+                explain.not_on_reassessment_list(path, nfc(subject.name) or subject.code, computed[i][2]),
             )
 
     if path in ("absence", "both_failed"):

@@ -20,7 +20,7 @@ from typing import Final, Literal
 
 from app.rules.errors import RuleInputError
 from app.rules.levels import normalize_code
-from app.rules.wording import join_and
+from app.rules.wording import join_and, nfc
 
 __all__ = [
     "ALL_COMPETENCIES",
@@ -315,7 +315,9 @@ def _check(
             )
         _check_test_score(subject.test_score, f"{path}.test_score")
         subjects.append(
-            PrimarySubject(code=subject.code, name=subject.name, level=level, test_score=subject.test_score)
+            PrimarySubject(
+                code=subject.code, name=nfc(subject.name), level=level, test_score=subject.test_score
+            )
         )
     qualities = _check_ratings(inp.qualities, QUALITIES, "qualities", "phẩm chất")
     competencies = _check_ratings(inp.competencies, ALL_COMPETENCIES, "competencies", "năng lực")

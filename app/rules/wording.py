@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
-__all__ = ["join_and", "vn_number", "vn_pass"]
+__all__ = ["join_and", "nfc", "vn_number", "vn_pass"]
+
+
+def nfc(text: str) -> str:
+    """NFC form of a name typed or imported by a user, so explanations are always NFC."""
+    return unicodedata.normalize("NFC", text)
 
 
 def vn_number(value: Decimal) -> str:

@@ -16,29 +16,30 @@ from app.i18n import _
 
 TITLE = "Không mở được dữ liệu học bạ"
 
+# What happened, then what to do, then the file (long paths wrap badly mid-sentence).
 _CORRUPT = (
-    "Tệp dữ liệu bị hỏng hoặc không phải tệp của Học bạ số:\n{path}\n\n"
+    "Tệp dữ liệu bị hỏng hoặc không phải tệp của Học bạ số.\n\n"
     "Đừng xoá, đừng sửa tệp này. Hãy đóng ứng dụng và nhờ cán bộ quản trị (hoặc bộ phận "
-    "hỗ trợ) khôi phục dữ liệu từ bản sao lưu gần nhất."
+    "hỗ trợ) khôi phục dữ liệu từ bản sao lưu gần nhất.\n\nTệp: {path}"
 )
 _LOCKED = (
-    "Tệp dữ liệu đang được một chương trình khác dùng:\n{path}\n\n"
+    "Tệp dữ liệu đang được một chương trình khác dùng.\n\n"
     "Có thể Học bạ số đang mở ở một cửa sổ khác. Hãy đóng cửa sổ đó (hoặc khởi động lại "
-    "máy) rồi mở lại Học bạ số."
+    "máy) rồi mở lại Học bạ số.\n\nTệp: {path}"
 )
 _CANNOT_OPEN = (
-    "Không đọc được tệp dữ liệu:\n{path}\n\n"
+    "Không đọc được tệp dữ liệu.\n\n"
     "Hãy kiểm tra ổ đĩa còn cắm và còn chỗ trống, và tài khoản Windows đang dùng có quyền "
-    "mở thư mục này. Nếu vẫn lỗi, hãy gọi cán bộ quản trị."
+    "mở thư mục này. Nếu vẫn lỗi, hãy gọi cán bộ quản trị.\n\nTệp: {path}"
 )
 _NEWER = (
-    "Tệp dữ liệu được tạo bởi một phiên bản Học bạ số mới hơn phiên bản đang chạy:\n{path}\n\n"
-    "Hãy cập nhật Học bạ số lên phiên bản mới nhất rồi mở lại."
+    "Tệp dữ liệu được tạo bởi một phiên bản Học bạ số mới hơn phiên bản đang chạy.\n\n"
+    "Hãy cập nhật Học bạ số lên phiên bản mới nhất rồi mở lại.\n\nTệp: {path}"
 )
 _UNKNOWN = (
-    "Có lỗi khi mở tệp dữ liệu:\n{path}\n\n"
+    "Có lỗi khi mở tệp dữ liệu.\n\n"
     "Hãy thử mở lại Học bạ số. Nếu vẫn lỗi, hãy gọi cán bộ quản trị và đọc cho họ dòng "
-    "chi tiết sau:\n{detail}"
+    "chi tiết sau:\n{detail}\n\nTệp: {path}"
 )
 
 

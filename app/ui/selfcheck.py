@@ -6,6 +6,7 @@ import sys
 
 
 def main() -> int:
+    from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication, QLabel
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -14,5 +15,5 @@ def main() -> int:
     label.show()
     app.processEvents()
     image = label.grab().toImage()
-    print(f"Qt {app.platformName()} {image.width()}×{image.height()}")
+    print(f"Qt {QGuiApplication.platformName()} {image.width()}×{image.height()}")
     return 0 if image.width() > 0 else 1

@@ -116,6 +116,7 @@ def test_valid_scores(value: Decimal | int) -> None:
         (D("-0.1"), "ngoài thang điểm"),
         (D("7.25"), "quá một chữ số thập phân"),
         (D("NaN"), "hữu hạn"),
+        (D("sNaN"), "hữu hạn"),
         (D("Infinity"), "hữu hạn"),
         (7.5, "float"),
         ("7.5", "từ 0 đến 10"),

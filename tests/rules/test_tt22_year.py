@@ -328,6 +328,15 @@ def test_explanation_of_a_chua_dat_and_of_the_adjustment() -> None:
     assert "cần kiểm chứng" in text
 
 
+def test_names_typed_in_nfd_come_out_nfc() -> None:
+    decomposed = unicodedata.normalize("NFD", "Toán")
+    subject_list = (scored("toan", "9.0", name=decomposed), *subjects(GOOD_SCORES)[1:])
+    result = evaluate_year(student(subject_list))
+    assert result.subjects[0].name == "Toán"
+    assert "Toán 9,0" in explanation(result, "Đạt danh hiệu Học sinh Xuất sắc")
+    assert all(unicodedata.is_normalized("NFC", text) for text in result.explanations)
+
+
 def test_explanation_of_conduct_names_both_semesters() -> None:
     result = evaluate_year(student(subjects(GOOD_SCORES), ("T", "Đ")))
     assert result.conduct_year is K

@@ -270,6 +270,8 @@ def vi_words(draw: st.DrawFn) -> str:
 
 
 names = st.lists(vi_words(), min_size=0, max_size=5).map(" ".join) | st.text(max_size=12)
+# Words with at least one letter or digit (a word of only "-" or "'" is ignored when ordering).
+real_words = vi_words().filter(lambda w: any(ch.isalnum() for ch in w))
 
 
 def _documented_key(full_name: str) -> tuple[object, ...]:
@@ -318,8 +320,8 @@ def test_sorting_is_deterministic_and_independent_of_input_order(sample: list[st
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(vi_words(), min_size=1, max_size=4).map(" ".join),
-       st.lists(vi_words(), min_size=1, max_size=4).map(" ".join))
+@given(st.lists(real_words, min_size=1, max_size=4).map(" ".join),
+       st.lists(real_words, min_size=1, max_size=4).map(" ".join))
 def test_flat_key_orders_like_the_documented_word_by_word_key(a: str, b: str) -> None:
     da, db = _documented_key(a), _documented_key(b)
     if da != db:

@@ -9,26 +9,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from app.models.db import Database, open_database
-from app.services.demo import create_demo_school
 from app.ui.application import setup_application
-
-DEMO_CLASSES = 2
-DEMO_STUDENTS_PER_CLASS = 12
-
-
-def make_demo_database(path: Path, *, level: str = "thcs") -> Path:
-    db = open_database(path)
-    try:
-        create_demo_school(
-            db,
-            level=level,
-            classes=DEMO_CLASSES,
-            students_per_class=DEMO_STUDENTS_PER_CLASS,
-            seed=1,
-        )
-    finally:
-        db.dispose()
-    return path
+from tests.ui.demo_data import make_demo_database
 
 
 @pytest.fixture(scope="module")

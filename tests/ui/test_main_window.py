@@ -14,7 +14,8 @@ from app.models.db import Database, open_database
 from app.services.class_results import class_results, school_overview
 from app.ui.application import WINDOW_SIZE, build_main_window
 from app.ui.main_window import LATER_AREAS, MainWindow
-from tests.ui.conftest import make_demo_database
+from app.ui.pages.class_page import ClassPage
+from tests.ui.demo_data import make_demo_database
 
 pytestmark = pytest.mark.qt
 
@@ -167,3 +168,15 @@ def test_primary_school_has_its_own_columns(
         assert window.grab().save(str(artifacts_dir / "main_window_primary.png"))
     finally:
         db.dispose()
+
+
+def test_a_class_that_cannot_be_read_shows_the_service_message(
+    ui_app: QApplication, qtbot: QtBot, demo_db: Database
+) -> None:
+    # The class list says a class exists; reading it then finds nothing (deleted meanwhile).
+    page = ClassPage(school_overview(demo_db).classes, lambda _id: class_results(demo_db, -1))
+    qtbot.addWidget(page)
+    assert page.results is None
+    assert page.student_model.rowCount() == 0
+    assert not page.error_label.isHidden()
+    assert "Không tìm thấy lớp" in page.error_label.text()
