@@ -20,9 +20,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app.i18n import _
 from app.models.db import Database
 from app.paths import resource
+from app.services.access import SYSTEM, Actor
 from app.ui import open_errors, theme
+from app.ui.context import UiContext
 from app.ui.main_window import MainWindow
-from app.ui.reads import class_reader, read_overview
+from app.ui.reads import read_overview
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +87,10 @@ def setup_application(app: QApplication) -> None:
     app.setProperty("hocba_setup", True)
 
 
-def build_main_window(db: Database) -> MainWindow:
-    return MainWindow(read_overview(db), class_reader(db), database_path=db.path)
+def build_main_window(db: Database, actor: Actor = SYSTEM) -> MainWindow:
+    # Until sign-in exists the window acts with full rights, as the command line does.
+    context = UiContext(db=db, actor=actor, overview=read_overview(db), database_path=db.path)
+    return MainWindow(context)
 
 
 def show_open_error(exc: BaseException, path: Path) -> None:

@@ -21,34 +21,36 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.i18n import _
-from app.services.class_results import SchoolOverview
 from app.ui import theme
+from app.ui.areas import AREAS, Area
+from app.ui.context import UiContext
 from app.ui.formatting import format_year
 from app.ui.pages.class_page import ClassPage
-from app.ui.reads import ClassReader
 
-# The product's areas, in the order a homeroom teacher meets them. Only "Lớp học" works
-# in this version; the others are shown (disabled) so people see what is coming.
-LATER_AREAS = ("Sổ điểm", "Chủ nhiệm", "Ký số", "Đồng bộ", "Tra cứu", "Cài đặt")
+# Areas without a page yet are shown disabled so people see what is coming.
+LATER_AREAS = tuple(a.title for a in AREAS if a.factory is None)
 
 
 class MainWindow(QMainWindow):
-    def __init__(
-        self,
-        overview: SchoolOverview,
-        read_class: ClassReader,
-        database_path: Path | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.overview = overview
+        self.context = context
+        self.overview = overview = context.overview
+        database_path = context.database_path
         self.setWindowTitle(_("Học bạ số — {school}").format(school=overview.school_name))
         self.setMinimumSize(960, 600)
         self.about_box: QMessageBox | None = None
 
-        self.class_page = ClassPage(overview.classes, read_class)
         self.pages = QStackedWidget()
-        self.pages.addWidget(self.class_page)
+        self.area_pages: dict[str, QWidget] = {}
+        for area in AREAS:
+            if area.factory is not None:
+                page = area.factory(context)
+                self.area_pages[area.key] = page
+                self.pages.addWidget(page)
+        class_page = self.area_pages["classes"]
+        assert isinstance(class_page, ClassPage)
+        self.class_page = class_page
 
         body = QHBoxLayout()
         body.setContentsMargins(0, 0, 0, 0)
@@ -111,21 +113,30 @@ class MainWindow(QMainWindow):
         self.nav_group.setExclusive(True)
         self.nav_buttons: dict[str, QPushButton] = {}
 
-        classes = self._nav_button(_("Lớp học"))
-        classes.setToolTip(_("Danh sách lớp, kết quả cả năm của học sinh và giải thích."))
-        classes.setChecked(True)
-        layout.addWidget(classes)
-
-        caption = QLabel(_("Sắp có:"))
-        caption.setObjectName("navCaption")
-        layout.addWidget(caption)
-        for area in LATER_AREAS:
-            button = self._nav_button(_(area))
-            button.setEnabled(False)
-            button.setToolTip(_("Phần “{area}” sẽ có trong phiên bản sau.").format(area=_(area)))
-            layout.addWidget(button)
+        caption_added = False
+        for area in AREAS:
+            if area.factory is None and not caption_added:
+                caption = QLabel(_("Sắp có:"))
+                caption.setObjectName("navCaption")
+                layout.addWidget(caption)
+                caption_added = True
+            layout.addWidget(self._area_button(area))
+        self.nav_buttons[AREAS[0].title].setChecked(True)
         layout.addStretch(1)
         return nav
+
+    def _area_button(self, area: Area) -> QPushButton:
+        button = self._nav_button(_(area.title))
+        # Keyed by the Vietnamese source title, whatever the display language.
+        self.nav_buttons[area.title] = button
+        if area.factory is None:
+            button.setEnabled(False)
+            button.setToolTip(_("Phần “{area}” sẽ có trong phiên bản sau.").format(area=_(area.title)))
+        else:
+            button.setToolTip(_(area.tooltip))
+            page = self.area_pages[area.key]
+            button.clicked.connect(lambda _checked=False, p=page: self.pages.setCurrentWidget(p))
+        return button
 
     def _nav_button(self, text: str) -> QPushButton:
         button = QPushButton(text)
