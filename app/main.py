@@ -38,6 +38,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="LỆNH")
 
     sub.add_parser("selftest", help="kiểm tra bản cài đặt (thư viện, phông chữ, CSDL, token, Qt)")
+    # The frozen app's own Qt check, run by `selftest` in a child process (no `-c` when frozen).
+    parser.add_argument("--qt-selfcheck", action="store_true", help=argparse.SUPPRESS)
+
+    smoke = sub.add_parser(
+        "smoke", help="chạy thử nhanh từ đầu đến cuối (trường mẫu, đánh giá, giao diện) trong thư mục tạm"
+    )
+    smoke.add_argument("--out", type=Path, help="giữ các tệp của lần chạy (ảnh cửa sổ…) trong thư mục này")
 
     demo = sub.add_parser("demo", help="tạo cơ sở dữ liệu trường mẫu (DEMO)")
     demo.add_argument("--db", type=Path, required=True, dest="db_path")
@@ -45,6 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--classes", type=int, default=12)
     demo.add_argument("--students-per-class", type=int, default=40)
     demo.add_argument("--seed", type=int, default=0)
+
+    backup = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu (và tệp học bạ) vào một thư mục")
+    backup.add_argument("--db", type=Path, required=True, dest="db_path")
+    backup.add_argument("--to", type=Path, required=True, dest="backup_to")
+    backup.add_argument("--keep-all", action="store_true", help="không xoá bớt bản sao lưu cũ")
+    restore = sub.add_parser("restore", help="khôi phục cơ sở dữ liệu từ một bản sao lưu")
+    restore.add_argument("--from", type=Path, required=True, dest="restore_from")
+    restore.add_argument("--db", type=Path, required=True, dest="db_path")
+    doctor = sub.add_parser("doctor", help="kiểm tra toàn bộ dữ liệu, in báo cáo JSON (--repair: sửa an toàn)")
+    doctor.add_argument("--db", type=Path, required=True, dest="db_path")
+    doctor.add_argument("--repair", action="store_true")
+    doctor.add_argument("--backups", type=Path, action="append", default=[], help="thêm thư mục sao lưu")
+
+    from app.cli import export_cmd, import_cmd  # light modules: their heavy imports are deferred
+
+    import_cmd.add_parser(sub)
+    export_cmd.add_parser(sub)
 
     sub.add_parser(
         "evaluate",
@@ -57,11 +81,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_data_safety(command: str, args: argparse.Namespace) -> int:
+    if command == "backup":
+        from app.cli.backup import run as run_backup
+
+        return run_backup(args.db_path, args.backup_to, keep_all=args.keep_all, out=sys.stdout, err=sys.stderr)
+    if command == "restore":
+        from app.cli.restore import run as run_restore
+
+        return run_restore(args.restore_from, args.db_path, out=sys.stdout, err=sys.stderr)
+    from app.cli.doctor import run as run_doctor
+
+    return run_doctor(args.db_path, repair=args.repair, backups=args.backups, out=sys.stdout, err=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _utf8_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "gui"
+
+    if args.qt_selfcheck:  # before logging: it must not touch the data folder
+        from app.ui.selfcheck import main as qt_selfcheck
+
+        return qt_selfcheck()
 
     if command == "evaluate":
         from app.cli.evaluate import run as run_evaluate
@@ -77,6 +120,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.cli.selftest import run as run_selftest
 
         return run_selftest(sys.stdout)
+    if command in ("backup", "restore", "doctor"):
+        return _run_data_safety(command, args)
+    if command == "smoke":
+        from app.cli.smoke import run as run_smoke
+
+        return run_smoke(sys.stdout, keep_dir=args.out)
+    if command in ("import", "export"):
+        from app.cli import export_cmd, import_cmd
+
+        if command == "import":
+            return import_cmd.run_args(args, sys.stdout, sys.stderr)
+        return export_cmd.run_args(args, sys.stdout, sys.stderr)
     if command == "demo":
         from app.cli.demo import run as run_demo
 

@@ -17,10 +17,10 @@ from typing import TextIO
 
 from sqlalchemy import text
 
-from app import pkcs11_modules
 from app.models.db import head_revision, open_database
 from app.models.triggers import TRIGGERS
 from app.paths import resource
+from app.signing import modules as pkcs11_modules
 
 REQUIRED_LIBRARIES = (
     "sqlalchemy",

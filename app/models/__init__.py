@@ -12,6 +12,7 @@ from app.models.assessment import (
 )
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.checklist_state import ChecklistLook
 from app.models.people import Certificate, Enrolment, Student, StudyHistory, UserAccount, UserRole
 from app.models.school import (
     Grade,
@@ -22,6 +23,7 @@ from app.models.school import (
     Subject,
     TeachingAssignment,
 )
+from app.models.snippets import CommentSnippet
 
 __all__ = [
     "Attendance",
@@ -29,6 +31,8 @@ __all__ = [
     "Award",
     "Base",
     "Certificate",
+    "ChecklistLook",
+    "CommentSnippet",
     "Conduct",
     "Enrolment",
     "Grade",

@@ -15,7 +15,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
+from app.models import cipher
 from app.paths import migrations_dir
 from app.rules import vnsort
 
@@ -57,10 +59,16 @@ def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_sqlite_engine(path: Path | str) -> Engine:
+def create_sqlite_engine(path: Path | str, key: bytes | None = None) -> Engine:
+    """An engine on `path`; with `key` (32 bytes) the file is SQLCipher-encrypted (app.models.cipher)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    if key is None:
+        engine = create_engine(cipher.engine_url(path, None), future=True)
+    else:
+        # The pysqlcipher dialect defaults to one connection per thread; use the usual pool.
+        engine = create_engine(cipher.engine_url(path, key), future=True, poolclass=QueuePool)
+        event.listen(engine, "connect", cipher.quiet_connection)
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
@@ -69,9 +77,11 @@ def create_sqlite_engine(path: Path | str) -> Engine:
 class Database:
     """One open database: its engine and session factories for writes and reads."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, key: bytes | None = None) -> None:
         self.path = Path(path)
-        self.engine = create_sqlite_engine(self.path)
+        # Kept so backups and checks can open the same file below SQLAlchemy.
+        self.key = key
+        self.engine = create_sqlite_engine(self.path, key)
         self._write = sessionmaker(self.engine, expire_on_commit=False)
         self._read = sessionmaker(
             self.engine.execution_options(**{_READONLY: True}), expire_on_commit=False
@@ -122,8 +132,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
-def open_database(path: Path | str, *, migrate: bool = True) -> Database:
-    db = Database(path)
+def open_database(path: Path | str, *, migrate: bool = True, key: bytes | None = None) -> Database:
+    """Open (and migrate) the database at `path`; `key` opens or creates it encrypted."""
+    db = Database(path, key)
+    if key is not None:
+        cipher.check_opened(db.engine, db.path)
     if migrate and current_revision(db.engine) != head_revision():
         log.info("migrating database to %s", head_revision())
         db.migrate()

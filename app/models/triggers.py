@@ -24,6 +24,33 @@ TRIGGERS: dict[str, str] = {
     """,
 }
 
+# Mark book lock (khoá sổ): once a class × subject is locked (teaching_assignment.locked_at),
+# its assessments cannot be inserted, changed or deleted, whatever writes them; the services
+# refuse first with a message, this is the database's own guarantee. Each check is two
+# index lookups (enrolment by id, teaching_assignment by its unique class × subject).
+_LOCKED = """
+    EXISTS (SELECT 1 FROM enrolment e JOIN teaching_assignment t ON t.class_id = e.class_id
+            WHERE e.id = {row}.enrolment_id AND t.subject_id = {row}.subject_id
+              AND t.locked_at IS NOT NULL)
+"""
+for _table in ("secondary_assessment", "primary_assessment"):
+    for _event, _when in (
+        ("INSERT", _LOCKED.format(row="NEW")),
+        ("UPDATE", _LOCKED.format(row="OLD") + " OR " + _LOCKED.format(row="NEW")),
+        ("DELETE", _LOCKED.format(row="OLD")),
+    ):
+        _name = f"{_table}_locked_no_{_event.lower()}"
+        TRIGGERS[_name] = f"""
+        CREATE TRIGGER IF NOT EXISTS {_name}
+        BEFORE {_event} ON {_table}
+        WHEN {_when}
+        BEGIN
+            SELECT RAISE(ABORT, 'mark book is locked (khoá sổ)');
+        END
+    """
+del _table, _event, _when, _name
+LOCK_TRIGGERS = tuple(name for name in TRIGGERS if "_locked_no_" in name)
+
 
 def create_all_sql() -> list[str]:
     return [sql.strip() for sql in TRIGGERS.values()]

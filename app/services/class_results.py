@@ -37,6 +37,7 @@ from app.rules.errors import RuleInputError
 from app.rules.identity import mask_national_id
 from app.rules.levels import Level
 from app.rules.vnsort import name_sort_key
+from app.services.access import Actor, can_view_class, require_view_class
 
 LEVEL_BY_CODE = {"02": "tieuhoc", "03": "thcs", "04": "thpt", "05": "thpt"}
 
@@ -103,7 +104,9 @@ class ClassResults:
     rows: tuple[StudentResultRow, ...]
 
 
-def school_overview(db: Database) -> SchoolOverview:
+def school_overview(db: Database, actor: Actor) -> SchoolOverview:
+    """The school and the classes of the current year `actor` may see: every class for the
+    school-wide roles, else the classes they lead or teach."""
     with db.read() as s:
         school = s.scalar(select(School).order_by(School.id).limit(1))
         if school is None:
@@ -132,6 +135,7 @@ def school_overview(db: Database) -> SchoolOverview:
                     (
                         ClassSummary(c.id, c.name, grade, homeroom, int(counts.get(c.id, 0)))
                         for c, grade, homeroom in rows
+                        if can_view_class(actor, c.id)
                     ),
                     key=lambda c: (c.grade, _natural_key(c.name)),
                 )
@@ -145,7 +149,9 @@ def school_overview(db: Database) -> SchoolOverview:
         )
 
 
-def class_results(db: Database, class_id: int) -> ClassResults:
+def class_results(db: Database, actor: Actor, class_id: int) -> ClassResults:
+    """One class's year results; refused (PermissionDenied) unless `actor` may see the class."""
+    require_view_class(actor, class_id)
     with db.read() as s:
         found = s.execute(
             select(SchoolClass, Grade, SchoolYear, UserAccount.full_name)

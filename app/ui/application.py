@@ -89,7 +89,7 @@ def setup_application(app: QApplication) -> None:
 
 def build_main_window(db: Database, actor: Actor = SYSTEM) -> MainWindow:
     # Until sign-in exists the window acts with full rights, as the command line does.
-    context = UiContext(db=db, actor=actor, overview=read_overview(db), database_path=db.path)
+    context = UiContext(db=db, actor=actor, overview=read_overview(db, actor), database_path=db.path)
     return MainWindow(context)
 
 

@@ -27,7 +27,7 @@ class Area:
 
 
 def _class_page(ctx: UiContext) -> QWidget:
-    return ClassPage(ctx.overview.classes, class_reader(ctx.db))
+    return ClassPage(ctx.overview.classes, class_reader(ctx.db, ctx.actor))
 
 
 AREAS: tuple[Area, ...] = (

@@ -16,3 +16,5 @@ class UiContext:
     actor: Actor
     overview: SchoolOverview
     database_path: Path | None = None
+    # Where settings.json lives (the user's data folder unless a test or --db says otherwise).
+    data_dir: Path | None = None

@@ -10,6 +10,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
 from app.models.db import Database
+from app.services.access import SYSTEM
 from app.services.class_results import (
     PROMOTION_LABELS,
     TITLE_LABELS,
@@ -41,12 +42,12 @@ pytestmark = pytest.mark.qt
 
 @pytest.fixture(scope="module")
 def overview(demo_db: Database) -> SchoolOverview:
-    return school_overview(demo_db)
+    return school_overview(demo_db, SYSTEM)
 
 
 @pytest.fixture(scope="module")
 def first_class(demo_db: Database, overview: SchoolOverview) -> ClassResults:
-    return class_results(demo_db, overview.classes[0].id)
+    return class_results(demo_db, SYSTEM, overview.classes[0].id)
 
 
 def _texts(model: DataclassTableModel, header: str) -> list[str]:

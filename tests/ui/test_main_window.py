@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from app import __version__
 from app.models.db import Database, open_database
+from app.services.access import SYSTEM
 from app.services.class_results import class_results, school_overview
 from app.ui.application import WINDOW_SIZE, build_main_window
 from app.ui.main_window import LATER_AREAS, MainWindow
@@ -35,7 +36,7 @@ def _plain(text: str) -> str:
 
 
 def test_header_names_the_school_and_shows_demo(window: MainWindow, demo_db: Database) -> None:
-    overview = school_overview(demo_db)
+    overview = school_overview(demo_db, SYSTEM)
     assert overview.is_demo
     assert window.school_label.text() == overview.school_name
     assert overview.school_name in window.windowTitle()
@@ -47,7 +48,7 @@ def test_header_names_the_school_and_shows_demo(window: MainWindow, demo_db: Dat
 
 
 def test_class_list_has_the_demo_classes(window: MainWindow, demo_db: Database) -> None:
-    overview = school_overview(demo_db)
+    overview = school_overview(demo_db, SYSTEM)
     combo = window.class_page.class_combo
     assert combo.count() == len(overview.classes) == 2
     for i, summary in enumerate(overview.classes):
@@ -62,9 +63,9 @@ def test_selecting_a_class_fills_the_table_in_service_order(
     window: MainWindow, demo_db: Database, qtbot: QtBot
 ) -> None:
     page = window.class_page
-    second = school_overview(demo_db).classes[1]
+    second = school_overview(demo_db, SYSTEM).classes[1]
     assert page.select_class(second.id)
-    expected = class_results(demo_db, second.id)
+    expected = class_results(demo_db, SYSTEM, second.id)
     model = page.student_model
     assert page.results is not None and page.results.class_id == second.id
     assert model.rowCount() == len(expected.rows) == second.student_count
@@ -135,7 +136,7 @@ def test_screenshots(window: MainWindow, qtbot: QtBot, artifacts_dir: Path, demo
     assert path.stat().st_size > 10_000
 
     # The other class, with its first student selected.
-    page.select_class(school_overview(demo_db).classes[1].id)
+    page.select_class(school_overview(demo_db, SYSTEM).classes[1].id)
     page.select_student(0)
     page.table.setFocus(Qt.FocusReason.OtherFocusReason)
     qtbot.wait(50)
@@ -174,7 +175,7 @@ def test_a_class_that_cannot_be_read_shows_the_service_message(
     ui_app: QApplication, qtbot: QtBot, demo_db: Database
 ) -> None:
     # The class list says a class exists; reading it then finds nothing (deleted meanwhile).
-    page = ClassPage(school_overview(demo_db).classes, lambda _id: class_results(demo_db, -1))
+    page = ClassPage(school_overview(demo_db, SYSTEM).classes, lambda _id: class_results(demo_db, SYSTEM, -1))
     qtbot.addWidget(page)
     assert page.results is None
     assert page.student_model.rowCount() == 0

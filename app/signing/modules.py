@@ -1,13 +1,15 @@
-"""Known PKCS#11 module file names of the token vendors Vietnamese CAs ship.
+"""PKCS#11 modules: the file names the token vendors of Vietnamese CAs ship, and probing.
 
-Plain data, importable from anywhere (selftest, settings, signing). The signing package
-probes these; the user can always set a path by hand in the settings.
+Plain data and file checks (no PKCS#11 call happens here), importable from anywhere:
+selftest, settings, the token thread. The user can always set a module path by hand in
+the settings; those paths come first.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +35,13 @@ KNOWN_MODULES: tuple[KnownModule, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class ModuleCandidate:
+    vendor: str
+    path: Path
+    from_settings: bool
+
+
 def _search_dirs() -> list[Path]:
     if sys.platform == "win32":
         root = Path(os.environ.get("SYSTEMROOT", r"C:\Windows"))
@@ -41,7 +50,7 @@ def _search_dirs() -> list[Path]:
 
 
 def probe() -> list[tuple[str, Path]]:
-    """Modules present on this machine, as (vendor, path)."""
+    """Known modules present on this machine, as (vendor, path)."""
     found: list[tuple[str, Path]] = []
     names_attr = "windows" if sys.platform == "win32" else "linux"
     for known in KNOWN_MODULES:
@@ -52,3 +61,29 @@ def probe() -> list[tuple[str, Path]]:
                 if path.is_file():
                     found.append((known.vendor, path))
     return found
+
+
+def candidates(settings_paths: Iterable[str] = ()) -> list[ModuleCandidate]:
+    """Modules to try, those set by hand first, then the probed ones; no path twice."""
+    result: list[ModuleCandidate] = []
+    seen: set[str] = set()
+    for raw in settings_paths:
+        path = Path(raw)
+        key = os.path.normcase(str(path))
+        if key not in seen and path.is_file():
+            seen.add(key)
+            result.append(ModuleCandidate(_vendor_of(path), path, True))
+    for vendor, path in probe():
+        key = os.path.normcase(str(path))
+        if key not in seen:
+            seen.add(key)
+            result.append(ModuleCandidate(vendor, path, False))
+    return result
+
+
+def _vendor_of(path: Path) -> str:
+    name = path.name.lower()
+    for known in KNOWN_MODULES:
+        if any(Path(n).name.lower() == name for n in (*known.windows, *known.linux)):
+            return known.vendor
+    return path.name

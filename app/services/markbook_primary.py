@@ -1,0 +1,550 @@
+"""The primary mark book (Thông tư 27/2020): subjects and the qualities and competencies.
+
+Two sheets per class and period (giữa HKI, cuối HKI, giữa HKII, cuối năm):
+- a subject sheet (class × subject × period): level T/H/C, the integer periodic test score
+  where the subject has a test in that period, and the comment; entered by the subject's
+  assigned teacher and locked with the subject (`locking`);
+- the trait sheet (class × period): the 5 qualities and 10 competencies at T/Đ/C with a
+  comment each; entered by the homeroom (class) teacher.
+
+Writes are batches, all or nothing, audited per changed cell like the secondary mark book.
+Comments are long at primary, so each row carries the previous period's comment and
+`copy_previous_comments` fills the empty ones from it in one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import UserFacingError
+from app.models import PrimaryAssessment, PrimaryTrait, UserAccount
+from app.models.db import Database
+from app.rules import tt27
+from app.rules.levels import normalize_code
+from app.rules.vnsort import fold
+from app.services import audit
+from app.services.access import (
+    Actor,
+    can_edit_homeroom,
+    can_edit_scores,
+    require_edit_scores,
+    require_homeroom,
+    require_view_class,
+)
+from app.services.markbook import CellEntry, CellProblem, EntryProblems
+from app.services.markbook_common import (
+    CellChange,
+    Opened,
+    StudentRef,
+    cell_changes,
+    open_class,
+    open_subject,
+    require_assigned_or_system,
+    require_unlocked,
+    require_view_markbook,
+    student_in,
+    students_of,
+)
+from app.services.score_entry import EntryError, column_label, parse_comment, parse_integer_score
+
+__all__ = [
+    "PERIODS",
+    "PERIOD_NAMES",
+    "TRAIT_CODES",
+    "TRAIT_NAMES",
+    "PrimaryChange",
+    "PrimaryMarkbook",
+    "PrimaryRow",
+    "TraitRow",
+    "TraitSheet",
+    "copy_previous_comments",
+    "has_test",
+    "load_primary_markbook",
+    "load_traits",
+    "parse_level",
+    "parse_rating",
+    "primary_cell_history",
+    "set_primary_values",
+    "set_traits",
+]
+
+PERIODS: Final = ("gk1", "ck1", "gk2", "cn")
+PERIOD_NAMES: Final = {
+    "gk1": "Giữa học kì I", "ck1": "Cuối học kì I", "gk2": "Giữa học kì II", "cn": "Cuối năm học",
+}
+TRAIT_CODES: Final = (*tt27.QUALITIES, *tt27.ALL_COMPETENCIES)
+TRAIT_NAMES: Final = {**tt27.QUALITIES, **tt27.ALL_COMPETENCIES}
+TRAIT_KINDS: Final = {**dict.fromkeys(tt27.QUALITIES, "quality"), **dict.fromkeys(tt27.ALL_COMPETENCIES, "competency")}
+# TT27 Điều 7: grades 4–5 also have mid-term tests in Tiếng Việt and Toán (stable codes).
+_MIDTERM_TEST_SUBJECTS: Final = ("tiengviet", "toan")
+_MIDTERM_TEST_GRADES: Final = (4, 5)
+SUBJECT_ENTITY: Final = "primary_assessment"
+TRAIT_ENTITY: Final = "primary_trait"
+COMMENT_SUFFIX: Final = ".comment"
+
+_LEVEL_WORDS: Final = {
+    "t": "T", "htt": "T", "hoanthanhtot": "T",
+    "h": "H", "ht": "H", "hoanthanh": "H",
+    "c": "C", "cht": "C", "chuahoanthanh": "C",
+}
+_RATING_WORDS: Final = {
+    "t": "T", "tot": "T",
+    "d": "Đ", "dd": "Đ", "dat": "Đ",
+    "c": "C", "ccg": "C", "cancogang": "C",
+}
+
+
+def parse_level(raw: str) -> str | None:
+    """A subject level: T (Hoàn thành tốt), H (Hoàn thành), C (Chưa hoàn thành); None if empty."""
+    key = fold(normalize_code(raw)).replace(" ", "")
+    if not key:
+        return None
+    if key in _LEVEL_WORDS:
+        return _LEVEL_WORDS[key]
+    raise EntryError(
+        f"“{raw.strip()}” không phải là mức đánh giá môn học. "
+        "Hãy nhập T (Hoàn thành tốt), H (Hoàn thành) hoặc C (Chưa hoàn thành)."
+    )
+
+
+def parse_rating(raw: str) -> str | None:
+    """A quality or competency: T (Tốt), Đ (Đạt), C (Cần cố gắng); None if empty."""
+    key = fold(normalize_code(raw)).replace(" ", "")
+    if not key:
+        return None
+    if key in _RATING_WORDS:
+        return _RATING_WORDS[key]
+    raise EntryError(
+        f"“{raw.strip()}” không phải là mức đánh giá phẩm chất, năng lực. "
+        "Hãy nhập T (Tốt), Đ (Đạt) hoặc C (Cần cố gắng)."
+    )
+
+
+def has_test(subject_code: str, periodic_test: bool, grade: int, period: str) -> bool:
+    """Whether the subject has a periodic test score in this period (TT27 Điều 7)."""
+    if not periodic_test:
+        return False
+    if period in ("ck1", "cn"):
+        return True
+    return subject_code in _MIDTERM_TEST_SUBJECTS and grade in _MIDTERM_TEST_GRADES
+
+
+def _previous(period: str) -> str | None:
+    i = PERIODS.index(period)
+    return PERIODS[i - 1] if i else None
+
+
+def _check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise UserFacingError("Kì đánh giá phải là gk1, ck1, gk2 hoặc cn.", field="period")
+
+
+# ---------------------------------------------------------------------------- subjects
+
+
+@dataclass(frozen=True)
+class PrimaryRow:
+    student_id: int
+    enrolment_id: int
+    number: int
+    full_name: str
+    not_assessed: bool
+    level: str | None
+    test_score: int | None
+    comment: str | None
+    previous_comment: str | None  # the same subject's comment in the previous period
+
+
+@dataclass(frozen=True)
+class PrimaryMarkbook:
+    class_id: int
+    class_name: str
+    grade: int
+    year_name: str
+    subject_id: int
+    subject_code: str
+    subject_name: str
+    period: str
+    previous_period: str | None
+    test_column: bool
+    rows: tuple[PrimaryRow, ...]
+    teacher_name: str | None
+    locked_at: datetime | None
+    can_edit: bool
+    corrections: Mapping[tuple[int, str], int]
+
+
+@dataclass(frozen=True)
+class PrimaryChange:
+    student_id: int
+    column: str
+    old: str | None
+    new: str | None
+
+
+def subject_entity_id(enrolment_id: int, subject_id: int, period: str) -> str:
+    return f"{enrolment_id}/{subject_id}/{period}"
+
+
+def _level_subject(opened: Opened) -> None:
+    assert opened.subject is not None
+    if opened.subject.assessment != "level":
+        raise UserFacingError(
+            f"Môn {opened.subject.name} đánh giá theo Thông tư 22 (trung học); hãy mở sổ điểm trung học."
+        )
+
+
+def load_primary_markbook(
+    db: Database, actor: Actor, class_id: int, subject_id: int, period: str
+) -> PrimaryMarkbook:
+    _check_period(period)
+    require_view_markbook(actor, class_id, subject_id)
+    with db.read() as s:
+        opened = open_subject(s, class_id, subject_id)
+        _level_subject(opened)
+        subject = opened.subject
+        assert subject is not None
+        students = students_of(s, class_id)
+        previous = _previous(period)
+        periods = [p for p in (period, previous) if p is not None]
+        found = {
+            (a.enrolment_id, a.period): a
+            for a in s.scalars(
+                select(PrimaryAssessment).where(
+                    PrimaryAssessment.subject_id == subject_id,
+                    PrimaryAssessment.period.in_(periods),
+                    PrimaryAssessment.enrolment_id.in_([r.enrolment_id for r in students]),
+                )
+            )
+        }
+        rows = []
+        for ref in students:
+            a = found.get((ref.enrolment_id, period))
+            before = found.get((ref.enrolment_id, previous)) if previous else None
+            rows.append(
+                PrimaryRow(
+                    ref.student_id, ref.enrolment_id, ref.number, ref.full_name, ref.not_assessed,
+                    a.level if a else None, a.test_score if a else None, a.comment if a else None,
+                    before.comment if before else None,
+                )
+            )
+        locked_at = opened.assignment.locked_at if opened.assignment else None
+        entity_ids = {subject_entity_id(r.enrolment_id, subject_id, period): r.student_id for r in students}
+        return PrimaryMarkbook(
+            class_id=class_id,
+            class_name=opened.klass.name,
+            grade=opened.grade.number,
+            year_name=opened.year.name,
+            subject_id=subject_id,
+            subject_code=subject.code,
+            subject_name=subject.name,
+            period=period,
+            previous_period=previous,
+            test_column=has_test(subject.code, subject.periodic_test, opened.grade.number, period),
+            rows=tuple(rows),
+            teacher_name=opened.teacher_name,
+            locked_at=locked_at,
+            can_edit=can_edit_scores(actor, class_id, subject_id) and locked_at is None,
+            corrections=_corrections(s, SUBJECT_ENTITY, entity_ids),
+        )
+
+
+def _corrections(s: Session, entity: str, entity_ids: Mapping[str, int]) -> dict[tuple[int, str], int]:
+    out: dict[tuple[int, str], int] = {}
+    for (entity_id, column), changes in cell_changes(s, entity, list(entity_ids)).items():
+        count = sum(1 for c in changes if c.old is not None)
+        if count:
+            out[(entity_ids[entity_id], column)] = count
+    return out
+
+
+def _parse_all(
+    entries: Sequence[CellEntry],
+    students: tuple[StudentRef, ...],
+    class_name: str,
+    parse: Mapping[str, object],
+) -> list[tuple[StudentRef, str, str | int | None]]:
+    if not entries:
+        raise UserFacingError("Không có ô nào để lưu.")
+    out: list[tuple[StudentRef, str, str | int | None]] = []
+    problems: list[CellProblem] = []
+    for entry in entries:
+        ref = student_in(students, entry.student_id, class_name)
+        parser = parse.get(entry.column)
+        try:
+            if parser is None:
+                raise EntryError(f"Cột “{entry.column}” không nhập được.")
+            out.append((ref, entry.column, parser(entry.raw_text)))  # type: ignore[operator]
+        except EntryError as exc:
+            problems.append(CellProblem(entry.student_id, entry.column, exc.message))
+    if problems:
+        first = problems[0]
+        name = next(r.full_name for r in students if r.student_id == first.student_id)
+        label = TRAIT_NAMES.get(first.column.removesuffix(COMMENT_SUFFIX)) or column_label(first.column)
+        raise EntryProblems(
+            f"Chưa lưu gì vì có {len(problems)} ô không hợp lệ. {name}, cột {label}: {first.message}",
+            tuple(problems),
+        )
+    return out
+
+
+def _audit(
+    s: Session, actor: Actor, entity: str, entity_id: str, detail: dict[str, object]
+) -> None:
+    audit.append(s, actor=actor.login, action="score.set", entity=entity, entity_id=entity_id, detail=detail)
+
+
+def set_primary_values(
+    db: Database,
+    actor: Actor,
+    class_id: int,
+    subject_id: int,
+    period: str,
+    entries: Sequence[CellEntry],
+    *,
+    source: str = "typed",
+) -> tuple[PrimaryChange, ...]:
+    """Write levels ("level"), test scores ("test") and comments ("comment"), all or nothing."""
+    _check_period(period)
+    with db.write() as s:
+        opened = open_subject(s, class_id, subject_id)
+        _level_subject(opened)
+        require_edit_scores(actor, class_id, subject_id)
+        require_assigned_or_system(actor, opened)
+        require_unlocked(opened)
+        subject = opened.subject
+        assert subject is not None
+        parsers: dict[str, object] = {"level": parse_level, "comment": parse_comment}
+        if has_test(subject.code, subject.periodic_test, opened.grade.number, period):
+            parsers["test"] = parse_integer_score
+        parsed = _parse_all(entries, students_of(s, class_id), opened.klass.name, parsers)
+        found = {
+            a.enrolment_id: a
+            for a in s.scalars(
+                select(PrimaryAssessment).where(
+                    PrimaryAssessment.subject_id == subject_id,
+                    PrimaryAssessment.period == period,
+                    PrimaryAssessment.enrolment_id.in_([ref.enrolment_id for ref, _, _ in parsed]),
+                )
+            )
+        }
+        attribute = {"level": "level", "test": "test_score", "comment": "comment"}
+        changes = []
+        for ref, column, new in parsed:
+            row = found.get(ref.enrolment_id)
+            old = getattr(row, attribute[column]) if row else None
+            if old != new:
+                if row is None:
+                    row = PrimaryAssessment(enrolment_id=ref.enrolment_id, subject_id=subject_id, period=period)
+                    s.add(row)
+                    found[ref.enrolment_id] = row
+                setattr(row, attribute[column], new)
+                s.flush()
+                _audit(s, actor, SUBJECT_ENTITY, subject_entity_id(ref.enrolment_id, subject_id, period), {
+                    "class_id": class_id, "subject_id": subject_id, "period": period,
+                    "student_id": ref.student_id, "column": column, "old": old, "new": new, "source": source,
+                })
+            changes.append(PrimaryChange(ref.student_id, column, _text(old), _text(new)))
+        return tuple(changes)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+# ---------------------------------------------------------------------------- traits
+
+
+@dataclass(frozen=True)
+class TraitRow:
+    student_id: int
+    enrolment_id: int
+    number: int
+    full_name: str
+    not_assessed: bool
+    levels: tuple[str | None, ...]  # in TRAIT_CODES order
+    comments: tuple[str | None, ...]
+    previous_comments: tuple[str | None, ...]
+
+    def value(self, column: str) -> str | None:
+        if column.endswith(COMMENT_SUFFIX):
+            return self.comments[TRAIT_CODES.index(column.removesuffix(COMMENT_SUFFIX))]
+        return self.levels[TRAIT_CODES.index(column)]
+
+
+@dataclass(frozen=True)
+class TraitSheet:
+    class_id: int
+    class_name: str
+    grade: int
+    year_name: str
+    period: str
+    previous_period: str | None
+    rows: tuple[TraitRow, ...]
+    homeroom_name: str | None
+    can_edit: bool
+    corrections: Mapping[tuple[int, str], int]
+
+
+def trait_entity_id(enrolment_id: int, period: str) -> str:
+    return f"{enrolment_id}/{period}"
+
+
+def load_traits(db: Database, actor: Actor, class_id: int, period: str) -> TraitSheet:
+    _check_period(period)
+    require_view_class(actor, class_id)
+    with db.read() as s:
+        klass, grade, year, _level = open_class(s, class_id)
+        students = students_of(s, class_id)
+        previous = _previous(period)
+        found = {
+            (t.enrolment_id, t.code, t.period): t
+            for t in s.scalars(
+                select(PrimaryTrait).where(
+                    PrimaryTrait.enrolment_id.in_([r.enrolment_id for r in students]),
+                    PrimaryTrait.period.in_([p for p in (period, previous) if p]),
+                )
+            )
+        }
+        rows = []
+        for ref in students:
+            now = [found.get((ref.enrolment_id, code, period)) for code in TRAIT_CODES]
+            before = [found.get((ref.enrolment_id, code, previous or "")) for code in TRAIT_CODES]
+            rows.append(
+                TraitRow(
+                    ref.student_id, ref.enrolment_id, ref.number, ref.full_name, ref.not_assessed,
+                    tuple(t.level if t else None for t in now),
+                    tuple(t.comment if t else None for t in now),
+                    tuple(t.comment if t else None for t in before),
+                )
+            )
+        homeroom = s.get(UserAccount, klass.homeroom_teacher_id) if klass.homeroom_teacher_id else None
+        entity_ids = {trait_entity_id(r.enrolment_id, period): r.student_id for r in students}
+        return TraitSheet(
+            class_id=class_id,
+            class_name=klass.name,
+            grade=grade.number,
+            year_name=year.name,
+            period=period,
+            previous_period=previous,
+            rows=tuple(rows),
+            homeroom_name=homeroom.full_name if homeroom else None,
+            can_edit=can_edit_homeroom(actor, class_id),
+            corrections=_corrections(s, TRAIT_ENTITY, entity_ids),
+        )
+
+
+def set_traits(
+    db: Database,
+    actor: Actor,
+    class_id: int,
+    period: str,
+    entries: Sequence[CellEntry],
+    *,
+    source: str = "typed",
+) -> tuple[PrimaryChange, ...]:
+    """Write quality/competency levels (column = code) and comments (code + ".comment")."""
+    _check_period(period)
+    require_homeroom(actor, class_id)
+    with db.write() as s:
+        klass, _grade, _year, _level = open_class(s, class_id)
+        parsers: dict[str, object] = dict.fromkeys(TRAIT_CODES, parse_rating)
+        parsers |= {code + COMMENT_SUFFIX: parse_comment for code in TRAIT_CODES}
+        parsed = _parse_all(entries, students_of(s, class_id), klass.name, parsers)
+        found = {
+            (t.enrolment_id, t.code): t
+            for t in s.scalars(
+                select(PrimaryTrait).where(
+                    PrimaryTrait.period == period,
+                    PrimaryTrait.enrolment_id.in_([ref.enrolment_id for ref, _, _ in parsed]),
+                )
+            )
+        }
+        changes = []
+        for ref, column, new in parsed:
+            is_comment = column.endswith(COMMENT_SUFFIX)
+            code = column.removesuffix(COMMENT_SUFFIX)
+            row = found.get((ref.enrolment_id, code))
+            old = (row.comment if is_comment else row.level) if row else None
+            if old != new:
+                if row is None:
+                    row = PrimaryTrait(enrolment_id=ref.enrolment_id, kind=TRAIT_KINDS[code], code=code, period=period)
+                    s.add(row)
+                    found[(ref.enrolment_id, code)] = row
+                if is_comment:
+                    row.comment = new  # type: ignore[assignment]
+                else:
+                    row.level = new  # type: ignore[assignment]
+                s.flush()
+                _audit(s, actor, TRAIT_ENTITY, trait_entity_id(ref.enrolment_id, period), {
+                    "class_id": class_id, "period": period, "student_id": ref.student_id,
+                    "column": column, "old": old, "new": new, "source": source,
+                })
+            changes.append(PrimaryChange(ref.student_id, column, _text(old), _text(new)))
+        return tuple(changes)
+
+
+# ---------------------------------------------------------------------------- comments, history
+
+
+def copy_previous_comments(
+    db: Database, actor: Actor, class_id: int, subject_id: int | None, period: str
+) -> int:
+    """Fill the empty comments of this period from the previous period's (subject sheet, or
+    the trait sheet when `subject_id` is None); returns how many comments were filled.
+    Written comments are never overwritten: the copy is a draft to edit."""
+    _check_period(period)
+    if _previous(period) is None:
+        raise UserFacingError("Giữa học kì I là kì đầu tiên của năm học, không có kì trước để chép nhận xét.")
+    entries: list[CellEntry] = []
+    if subject_id is None:
+        sheet = load_traits(db, actor, class_id, period)
+        for row in sheet.rows:
+            for code, now, before in zip(TRAIT_CODES, row.comments, row.previous_comments, strict=True):
+                if before and not now:
+                    entries.append(CellEntry(row.student_id, code + COMMENT_SUFFIX, before))
+        if entries:
+            set_traits(db, actor, class_id, period, entries, source="copy")
+        return len(entries)
+    book = load_primary_markbook(db, actor, class_id, subject_id, period)
+    entries = [
+        CellEntry(r.student_id, "comment", r.previous_comment)
+        for r in book.rows
+        if r.previous_comment and not r.comment
+    ]
+    if entries:
+        set_primary_values(db, actor, class_id, subject_id, period, entries, source="copy")
+    return len(entries)
+
+
+def primary_cell_history(
+    db: Database,
+    actor: Actor,
+    class_id: int,
+    subject_id: int | None,
+    period: str,
+    student_id: int,
+    column: str,
+) -> tuple[CellChange, ...]:
+    """Every recorded change of one cell of a subject sheet (or of the trait sheet when
+    `subject_id` is None), newest first."""
+    _check_period(period)
+    if subject_id is None:
+        require_view_class(actor, class_id)
+    else:
+        require_view_markbook(actor, class_id, subject_id)
+    with db.read() as s:
+        klass, _grade, _year, _level = open_class(s, class_id)
+        ref = student_in(students_of(s, class_id), student_id, klass.name)
+        if subject_id is None:
+            entity, entity_id = TRAIT_ENTITY, trait_entity_id(ref.enrolment_id, period)
+        else:
+            entity, entity_id = SUBJECT_ENTITY, subject_entity_id(ref.enrolment_id, subject_id, period)
+        found = cell_changes(s, entity, [entity_id], column)
+        return tuple(reversed(found.get((entity_id, column), [])))

@@ -1,0 +1,1 @@
+"""Dialogs opened from pages and the main window."""
