@@ -75,9 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="tính kết quả theo Thông tư 22/27 từ JSON ở stdin, in JSON ra stdout",
     )
 
+    render = sub.add_parser("render", help="xuất học bạ PDF/A (kèm XML) của một lớp hoặc một học sinh")
+    render.add_argument("--db", type=Path, dest="render_db", help="tệp cơ sở dữ liệu SQLite")
+    render.add_argument("--class", dest="render_class", metavar="TÊN_LỚP", help="tên lớp, ví dụ 6A1")
+    render.add_argument("--student", dest="render_student", metavar="MÃ", help="mã học sinh (mahocsinh)")
+    render.add_argument("--year", dest="render_year", metavar="YYYY-YYYY", help="năm học (mặc định: năm hiện tại)")
+    render.add_argument("--out", type=Path, required=True, dest="render_out", help="thư mục ghi tệp")
+    render.add_argument("--sheets", action="store_true", help="xuất cả bảng điểm môn của lớp")
+    render.add_argument("--xml", action="store_true", help="ghi thêm tệp XML cạnh mỗi PDF")
+
+    verify = sub.add_parser("verify", help="kiểm tra các chữ ký số của một tệp PDF, in báo cáo JSON")
+    verify.add_argument("verify_pdf", type=Path, metavar="TỆP.pdf")
+    verify.add_argument("--trust", type=Path, action="append", default=[], help="chứng thư gốc tin cậy thêm (PEM/DER)")
+    verify.add_argument("--crl", type=Path, action="append", default=[], help="danh sách thu hồi (CRL) để kiểm tra")
+
     gui = sub.add_parser("gui", help="mở ứng dụng (mặc định khi không có lệnh)")
     gui.add_argument("--db", type=Path, dest="gui_db", help="tệp cơ sở dữ liệu SQLite")
     gui.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
+    # Sign in as a demo account without a password (refused outside the demo school).
+    gui.add_argument("--as", dest="as_login", metavar="LOGIN", help=argparse.SUPPRESS)
     return parser
 
 
@@ -106,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return qt_selfcheck()
 
+    if command == "verify":
+        from app.cli.verify import run as run_verify
+
+        return run_verify(args.verify_pdf, args.trust, args.crl, sys.stdout, sys.stderr)
     if command == "evaluate":
         from app.cli.evaluate import run as run_evaluate
 
@@ -132,6 +152,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "import":
             return import_cmd.run_args(args, sys.stdout, sys.stderr)
         return export_cmd.run_args(args, sys.stdout, sys.stderr)
+    if command == "render":
+        from app.cli.render import run as run_render
+
+        return run_render(
+            args.render_db or args.db,
+            class_name=args.render_class,
+            student=args.render_student,
+            year=args.render_year,
+            out_dir=args.render_out,
+            sheets=args.sheets,
+            xml=args.xml,
+            out=sys.stdout,
+            err=sys.stderr,
+        )
     if command == "demo":
         from app.cli.demo import run as run_demo
 
@@ -148,4 +182,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.cli.gui import run as run_gui
 
     db_path = getattr(args, "gui_db", None) or args.db
-    return run_gui(db_path, screenshot=getattr(args, "screenshot", None))
+    return run_gui(
+        db_path, screenshot=getattr(args, "screenshot", None), as_login=getattr(args, "as_login", None)
+    )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import importlib.metadata
 import importlib.util
 import os
 import re
@@ -34,6 +35,7 @@ from pathlib import Path, PurePosixPath
 ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "hocba"  # the one-folder bundle's folder name and the GUI executable's name
 CONSOLE_NAME = "hocba-console"
+CONTENTS_DIR = "_internal"  # beside the executables: libraries, data, Qt
 RESOURCES = "resources"
 APP_PACKAGE = "app"
 # Folders inside the app package whose .py files are data read by path (not imported).
@@ -63,7 +65,9 @@ QT_PLUGINS_KEPT: dict[str, frozenset[str]] = {
     "imageformats": frozenset({"qgif", "qico", "qjpeg", "qsvg"}),  # PNG is built into QtGui
     "iconengines": frozenset({"qsvgicon"}),
     # compose + IBus: typing Vietnamese with an input method on Linux (Windows needs none).
-    "platforminputcontexts": frozenset({"composeplatforminputcontextplugin", "ibusplatforminputcontextplugin"}),
+    "platforminputcontexts": frozenset(
+        {"composeplatforminputcontextplugin", "ibusplatforminputcontextplugin"}
+    ),
     # GTK/portal themes would drag the system's GTK libraries into the bundle.
     "platformthemes": frozenset(),
 }
@@ -73,13 +77,16 @@ QT_PLUGIN_TYPES_DROPPED = (
     "renderers", "renderplugins", "sceneparsers", "geometryloaders", "assetimporters", "vectorimageformats",
 )  # fmt: skip
 
-# Python packages that are only ever imported by development tools or optional code paths
-# of libraries we do not use.
+# Python packages that are only ever imported by development tools or by optional code paths
+# of libraries we do not use. A test checks that no app module imports any of them.
 PYTHON_EXCLUDES = (
     "tkinter", "_tkinter", "turtle", "idlelib", "lib2to3", "pydoc_data",
     "pytest", "_pytest", "pytestqt", "hypothesis", "mypy", "ruff", "importlinter", "grimp",
-    "IPython", "PyInstaller", "pip", "setuptools", "pkg_resources", "wheel",
+    "IPython", "PyInstaller", "pip", "setuptools", "pkg_resources", "wheel", "distutils",
     "numpy", "matplotlib", "pandas", "scipy",
+    "pygments",  # Mako's optional syntax highlighting of template errors (4.5 MB)
+    "PIL.AvifImagePlugin", "PIL._avif",  # AVIF images: libavif alone is 4.7 MB
+    "PIL.ImageTk", "PIL._imagingtk", "PIL.ImageQt",
 )  # fmt: skip
 
 
@@ -91,15 +98,9 @@ def project_version(root: Path = ROOT) -> str:
 
 def numeric_version(version: str) -> tuple[int, int, int, int]:
     """`0.2.0rc1` -> (0, 2, 0, 0): Windows file and installer versions take four numbers."""
-    parts: list[int] = []
-    for piece in version.split(".")[:4]:
-        digits = ""
-        for ch in piece:
-            if not ch.isdigit():
-                break
-            digits += ch
-        parts.append(int(digits or 0))
-    return (parts + [0, 0, 0, 0])[:4]  # type: ignore[return-value]
+    parts = [int(m.group()) if (m := re.match(r"\d+", piece)) else 0 for piece in version.split(".")[:4]]
+    a, b, c, d = [*parts, 0, 0, 0, 0][:4]
+    return (a, b, c, d)
 
 
 # ----------------------------------------------------------------------------- data files
@@ -174,6 +175,29 @@ def migration_imports(root: Path = ROOT) -> list[str]:
                 found.add(module)
                 # `from alembic import op`: op is a module; `from sqlalchemy import Column` is not.
                 found.update(f"{module}.{n}" for n in names if n != "*" and _is_module(f"{module}.{n}"))
+    return sorted(found)
+
+
+def _normalise(distribution: str) -> str:
+    return re.sub(r"[-_.]+", "-", distribution).lower()
+
+
+def declared_dependencies(root: Path = ROOT) -> list[str]:
+    """Distribution names of pyproject's runtime dependencies (no extras, no dev tools)."""
+    with (root / "pyproject.toml").open("rb") as f:
+        requirements = tomllib.load(f)["project"]["dependencies"]
+    return [_normalise(re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0]) for r in requirements]
+
+
+def dependency_modules(root: Path = ROOT) -> list[str]:
+    """Top-level modules of every declared dependency, so each is bundled even when only a
+    dynamic import uses it (selftest imports its library list by name)."""
+    wanted = set(declared_dependencies(root))
+    found = {
+        module
+        for module, distributions in importlib.metadata.packages_distributions().items()
+        if module.isidentifier() and any(_normalise(d) in wanted for d in distributions)
+    }
     return sorted(found)
 
 
@@ -266,9 +290,9 @@ def vendor_pkcs11_names(root: Path = ROOT) -> set[str]:
                 continue
             tables += 1
             for const in ast.walk(node):
-                if isinstance(const, ast.Constant) and isinstance(const.value, str):
-                    if _LIBRARY_NAME.search(const.value):
-                        names.add(PurePosixPath(const.value).name.lower())
+                value = const.value if isinstance(const, ast.Constant) else None
+                if isinstance(value, str) and _LIBRARY_NAME.search(value):
+                    names.add(PurePosixPath(value).name.lower())
     if tables == 0:
         raise LookupError(f"no {VENDOR_LIST_NAME} table of PKCS#11 modules found under {APP_PACKAGE}/")
     return names

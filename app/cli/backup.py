@@ -16,7 +16,9 @@ from app.services.backup import create_backup
 from app.services.backup_thinning import ThinningPolicy
 
 
-def run(db_path: Path, to: Path, *, keep_all: bool, out: TextIO, err: TextIO, key: bytes | None = None) -> int:
+def run(
+    db_path: Path, to: Path, *, keep_all: bool, out: TextIO, err: TextIO, key: bytes | None = None
+) -> int:
     try:
         result = create_backup(
             db_path.expanduser(), to.expanduser(), key=key, policy=None if keep_all else ThinningPolicy()

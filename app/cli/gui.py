@@ -1,4 +1,4 @@
-"""`python -m app gui` (the default): pick the database, create the demo on first run, run the UI.
+"""`python -m app gui` (the default): pick the database and the demo's file, run the UI.
 
 No Qt here: `app.ui.application` does everything that needs it, so the layer rule
 "PySide6 only under app.ui" holds.
@@ -12,10 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from app import config
+from app.i18n import set_language
 from app.models.db import Database, open_database
-from app.paths import default_database_path
+from app.paths import default_data_dir, default_database_path
 
 log = logging.getLogger(__name__)
+
+DEMO_FILE = "hocba-demo.sqlite3"
 
 
 def process_age_ms() -> float | None:
@@ -37,38 +41,71 @@ def process_age_ms() -> float | None:
 
 
 def prepare_database(path: Path) -> Database:
-    """Open (and migrate) `path`; if it does not exist yet, first create the demo school there.
-
-    The demo is built under a temporary name and renamed into place, so an interrupted
-    first run leaves no half-made database that would be taken for a real one.
-    """
-    if not path.exists():
-        from app.services.demo import create_demo_school
-
-        log.info("no database at %s yet: creating the demo school there", path)
-        started = time.perf_counter()
-        partial = path.with_name(path.name + ".creating")
-        for leftover in (partial, *(partial.with_name(partial.name + s) for s in ("-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
-        db = open_database(partial)
-        try:
-            create_demo_school(db)
-        finally:
-            db.dispose()
-        os.replace(partial, path)
-        log.info("demo school created in %.1f s", time.perf_counter() - started)
+    """Open (creating and migrating if needed) the school's database; no school is made here:
+    a database without one starts the first-run wizard."""
     return open_database(path)
 
 
-def run(db_path: Path | None, screenshot: Path | None = None) -> int:
-    path = (db_path or default_database_path()).expanduser()
-    from app.ui.application import run as run_application
+def demo_path(db_path: Path | None) -> Path:
+    """Where the demo school lives: the named file itself with --db, else a file of its own
+    beside the real one, so trying the demo never blocks creating the real school."""
+    return db_path if db_path is not None else default_database_path().with_name(DEMO_FILE)
 
-    code = run_application(
-        lambda: prepare_database(path),
-        path,
-        screenshot=screenshot,
-        process_age_ms=process_age_ms,
-    )
+
+def open_or_create_demo(path: Path) -> Database:
+    """Open the demo school at `path`, creating it first if the file has no school yet.
+
+    A new file is built under a temporary name and renamed into place, so an interrupted
+    first run leaves no half-made database that would be taken for a real one.
+    """
+    from app.services.demo import create_demo_school
+    from app.services.first_run import has_school
+
+    started = time.perf_counter()
+    if path.exists():
+        db = open_database(path)
+        if not has_school(db):
+            create_demo_school(db)  # one transaction: all of it or nothing
+            log.info("demo school created in %s in %.1f s", path, time.perf_counter() - started)
+        return db
+    log.info("creating the demo school in %s", path)
+    partial = path.with_name(path.name + ".creating")
+    for leftover in (partial, *(partial.with_name(partial.name + s) for s in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
+    db = open_database(partial)
+    try:
+        create_demo_school(db)
+    finally:
+        db.dispose()
+    os.replace(partial, path)
+    log.info("demo school created in %.1f s", time.perf_counter() - started)
+    return open_database(path)
+
+
+def run(db_path: Path | None, screenshot: Path | None = None, as_login: str | None = None) -> int:
+    data_dir = default_data_dir()
+    # Before any UI module is imported: some build their column headers at import time.
+    set_language(config.load(data_dir).language)
+    path = (db_path or default_database_path()).expanduser()
+    demo = demo_path(db_path.expanduser() if db_path else None)
+    from app.ui.application import run as run_application
+    from app.ui.startup_guard import StartupGuard
+
+    # One instance per data folder (a second start shows the first); recovery; backups.
+    guard = StartupGuard.claim(path)
+    if guard is None:
+        return 0
+    try:
+        code = run_application(
+            lambda: guard.open(prepare_database),
+            path,
+            screenshot=screenshot,
+            process_age_ms=process_age_ms,
+            open_demo=lambda: open_or_create_demo(demo),
+            as_login=as_login,
+            data_dir=data_dir,
+        )
+    finally:
+        guard.release()
     sys.stdout.flush()
     return code

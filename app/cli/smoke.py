@@ -38,7 +38,7 @@ from app.services.demo import create_demo_school
 
 DEMO_CLASSES = 2
 DEMO_STUDENTS_PER_CLASS = 12
-GUI_TIMEOUT_S = 180
+GUI_TIMEOUT_S = 90
 # A window with a table and text has a wide spread of (filtered) byte values; a blank or
 # black grab has a handful.
 MIN_DISTINCT_BYTES = 32
@@ -124,11 +124,12 @@ def gui_window(ctx: SmokeContext) -> str:
             timeout=GUI_TIMEOUT_S, env=env,
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
-        # Most likely a message box waiting for a click that never comes offscreen.
-        raise SmokeFailure(f"giao diện không tự đóng sau {GUI_TIMEOUT_S} giây") from exc
+        # Most likely an error box waiting offscreen for a click that never comes.
+        raise SmokeFailure(
+            f"giao diện không tự đóng sau {GUI_TIMEOUT_S} giây: {_tail(exc.stderr)}"
+        ) from exc
     if proc.returncode != 0 or not png.is_file():
-        tail = " | ".join((proc.stderr or proc.stdout or "").strip().splitlines()[-3:])
-        raise SmokeFailure(f"giao diện thoát với mã {proc.returncode}: {tail}")
+        raise SmokeFailure(f"giao diện thoát với mã {proc.returncode}: {_tail(proc.stderr or proc.stdout)}")
     width, height, distinct = png_summary(png)
     if width < 640 or height < 400 or distinct < MIN_DISTINCT_BYTES:
         raise SmokeFailure(f"ảnh cửa sổ {width}×{height} trông trống ({distinct} giá trị byte)")
@@ -136,6 +137,12 @@ def gui_window(ctx: SmokeContext) -> str:
     shown = _SHOWN.search(proc.stderr or "")
     when = f", hiện sau {shown.group(1)} ms" if shown else ""
     return f"cửa sổ chính {width}×{height}{when}"
+
+
+def _tail(output: str | bytes | None, lines: int = 4) -> str:
+    if isinstance(output, bytes):
+        output = output.decode("utf-8", errors="replace")
+    return " | ".join((output or "").strip().splitlines()[-lines:])
 
 
 def gui_command() -> list[str]:

@@ -16,6 +16,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.pagesizes import A4
@@ -25,11 +26,13 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
-from reportlab.platypus.flowables import LayoutError
+from reportlab.platypus.doctemplate import LayoutError
 
+from app.errors import UserFacingError
 from app.paths import resource
 
 __all__ = [
+    "BASE_TABLE",
     "BLACK",
     "GREY",
     "PAGE_HEIGHT",
@@ -45,6 +48,7 @@ __all__ = [
     "RenderError",
     "SignatureBlock",
     "SignatureColumn",
+    "TableWithTail",
     "Styles",
     "build_pdf",
     "esc",
@@ -79,12 +83,16 @@ LIGHT = colors.Color(0.93, 0.93, 0.93)
 WATERMARK = colors.Color(0.9, 0.9, 0.9)
 
 
-class RenderError(ValueError):
-    """The record cannot be laid out (e.g. one table row taller than a page)."""
+class RenderError(UserFacingError):
+    """The document cannot be laid out: one table row (a very long comment) is taller than
+    a page, and rows are never split across pages."""
 
 
 @lru_cache(maxsize=1)
 def register_fonts() -> None:
+    # Binary streams (Flate only): ASCII85 on top makes files a quarter larger and slower
+    # to write, and buys nothing in a file that is binary anyway.
+    rl_config.useA85 = 0
     for name, filename in _FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(resource("fonts", filename))))
     # No bold italic is shipped; <b><i> falls back to bold rather than to a base-14 font.
@@ -128,7 +136,7 @@ def styles() -> Styles:
         cell_center=style("cellc", fontSize=9.5, leading=12.5, alignment=TA_CENTER),
         cell_head=style("cellh", fontName=SERIF_BOLD, fontSize=9, leading=11.5, alignment=TA_CENTER),
         heading=style("heading", fontName=SERIF_BOLD, fontSize=12, leading=16, alignment=TA_CENTER,
-                      spaceBefore=4, spaceAfter=6),
+                      spaceBefore=2, spaceAfter=5),
         section=style("section", fontName=SERIF_BOLD, fontSize=10.5, leading=14, spaceBefore=8,
                       spaceAfter=4),
         title=style("title", fontName=SERIF_BOLD, fontSize=30, leading=38, alignment=TA_CENTER),
@@ -150,17 +158,31 @@ def esc(text: str | None) -> str:
 
 def long_date(place: str, day: date) -> str:
     """"Hà Nội, ngày 31 tháng 5 năm 2027" — the dating line of Vietnamese documents."""
-    return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
+    # Administrative style (Nghị định 30/2020): a leading zero for days below 10 and for
+    # January and February only.
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+# Plain-string cells ("" in spanned cells) would otherwise select ReportLab's default
+# Helvetica, a non-embedded base-14 font that PDF/A forbids.
+# Plain strings are also much cheaper than Paragraphs for short values (no line breaking).
+BASE_TABLE: tuple[tuple[Any, ...], ...] = (
+    ("FONTNAME", (0, 0), (-1, -1), SERIF),
+    ("FONTSIZE", (0, 0), (-1, -1), 9.5),
+    ("LEADING", (0, 0), (-1, -1), 12.5),
+)
 
 
 def grid_style(header_rows: int = 1, extra: Sequence[tuple[Any, ...]] = ()) -> TableStyle:
     commands: list[tuple[Any, ...]] = [
+        *BASE_TABLE,
         ("GRID", (0, 0), (-1, -1), 0.5, BLACK),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), LIGHT),
     ]
     commands.extend(extra)
@@ -209,9 +231,9 @@ class SignatureBlock(Flowable):
     separated from the space for the signature.
     """
 
-    FIELD_HEIGHT = 27 * mm
+    FIELD_HEIGHT = 22 * mm
     FIELD_WIDTH = 58 * mm
-    SEAL_SIZE = 30 * mm
+    SEAL_SIZE = 26 * mm
 
     def __init__(self, columns: Sequence[SignatureColumn], placements: list[FieldPlacement]) -> None:
         super().__init__()
@@ -232,7 +254,7 @@ class SignatureBlock(Flowable):
         col_w = avail_width / len(self.columns)
         self._tops = max(sum(p.wrap(col_w, 1000)[1] for p in top) for top, _ in self._parts)
         self._name_h = max(name.wrap(col_w, 1000)[1] for _, name in self._parts)
-        self.height = self._tops + self.FIELD_HEIGHT + self._name_h + 4 * mm
+        self.height = self._tops + self.FIELD_HEIGHT + self._name_h + 3 * mm
         return self.width, self.height
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
@@ -368,7 +390,11 @@ def build_pdf(story: list[Flowable], info: DocumentInfo) -> bytes:
     try:
         doc.build(story, canvasmaker=canvas_maker)
     except LayoutError as exc:
-        raise RenderError(str(exc)) from exc
+        raise RenderError(
+            f"Không dàn trang được “{info.title}”: một dòng của bảng dài hơn một trang giấy (thường do "
+            "một nhận xét quá dài). Hãy rút gọn nhận xét đó rồi thử lại.",
+            field="layout",
+        ) from exc
     return buffer.getvalue()
 
 
@@ -378,3 +404,49 @@ def table(rows: list[list[Any]], widths: Sequence[float], style: TableStyle, rep
     t.setStyle(style)
     return t
 
+
+
+class TableWithTail(Flowable):
+    """A long table followed by closing flowables (a note, a signature block) that must not
+    end up alone on the last page: the table is split so that at least `keep_rows` of its
+    rows go with the tail. Rows are never split; the header repeats on each page.
+    """
+
+    def __init__(self, body: Table, tail: Sequence[Flowable], *, header_rows: int, keep_rows: int = 3) -> None:
+        super().__init__()
+        self.body = body
+        self.tail = list(tail)
+        self.header_rows = header_rows
+        self.keep_rows = keep_rows
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        _, self._body_h = self.body.wrap(avail_width, avail_height)
+        self._tail_hs = [f.wrap(avail_width, avail_height)[1] for f in self.tail]
+        self.width = avail_width
+        self.height = self._body_h + sum(self._tail_hs)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        self.wrap(avail_width, avail_height)
+        heights = list(self.body._rowHeights)
+        last_cut = len(heights) - self.keep_rows
+        used, cut = 0.0, 0
+        for i, h in enumerate(heights):
+            if i >= last_cut or used + h > avail_height:
+                break
+            used += h
+            cut = i + 1
+        if cut <= self.header_rows:
+            return []  # not one body row fits here: start on the next page
+        parts = self.body.split(avail_width, used + 0.01)
+        if len(parts) != 2:
+            return []
+        first, rest = parts
+        return [first, TableWithTail(rest, self.tail, header_rows=self.header_rows, keep_rows=self.keep_rows)]
+
+    def draw(self) -> None:
+        y = self.height - self._body_h
+        self.body.drawOn(self.canv, 0, y)
+        for flowable, h in zip(self.tail, self._tail_hs, strict=True):
+            y -= h
+            flowable.drawOn(self.canv, 0, y)

@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, HRFlowable, PageBreak, Paragraph, Space
 
 from app.documents import labels
 from app.documents.record import LEVEL_TITLES, TranscriptRecord
-from app.documents.render_common import BLACK, CONTENT_WIDTH, esc, grid_style, styles, table
+from app.documents.render_common import BASE_TABLE, BLACK, CONTENT_WIDTH, esc, grid_style, styles, table
 
 __all__ = ["front_page", "national_heading"]
 
@@ -42,6 +42,7 @@ def _fields(pairs: list[list[tuple[str, str | None]]]) -> Table:
     t = Table(rows, colWidths=[CONTENT_WIDTH * 0.58, CONTENT_WIDTH * 0.42], hAlign="LEFT")
     spans = [("SPAN", (0, i), (1, i)) for i, line in enumerate(pairs) if len(line) == 1]
     t.setStyle(TableStyle([
+        *BASE_TABLE,
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("TOPPADDING", (0, 0), (-1, -1), 1.5),

@@ -17,6 +17,7 @@ from app.documents import labels
 from app.documents.record import PrimaryYear, TraitLine, TranscriptRecord
 from app.documents.render_common import (
     CONTENT_WIDTH,
+    SERIF_BOLD,
     FieldPlacement,
     esc,
     grid_style,
@@ -27,6 +28,10 @@ from app.documents.render_secondary import signature_block, student_line
 
 __all__ = ["primary_year_page"]
 
+# Level (and test score) columns: short plain strings, centred, the level in bold.
+_VALUE_COLUMNS = [("ALIGN", (1, 1), (2, -1), "CENTER"), ("FONTNAME", (1, 1), (1, -1), SERIF_BOLD),
+                  ("ALIGN", (2, 1), (2, -1), "CENTER")]
+_LEVEL_COLUMN = [("ALIGN", (1, 1), (1, -1), "CENTER"), ("FONTNAME", (1, 1), (1, -1), SERIF_BOLD)]
 _GROUP_TITLES = {"nanglucchung": "Năng lực chung", "nanglucdacthu": "Năng lực đặc thù"}
 
 
@@ -41,24 +46,22 @@ def _subjects(r: PrimaryYear) -> list[Flowable]:
     for line in r.subjects:
         rows.append([
             Paragraph(esc(line.name), st.cell),
-            Paragraph(f"<b>{esc(line.level or '')}</b>", st.cell_center),
-            Paragraph("" if line.test_score is None else str(line.test_score), st.cell_center),
+            line.level or "",
+            "" if line.test_score is None else str(line.test_score),
             Paragraph(esc(line.comment or ""), st.cell),
         ])
     return [
         Paragraph("1. Các môn học và hoạt động giáo dục", st.section),
-        table(rows, [w * 0.27, w * 0.11, w * 0.10, w * 0.52], grid_style()),
-        Paragraph("Mức đạt được: T — Hoàn thành tốt; H — Hoàn thành; C — Chưa hoàn thành. "
-                  "KTĐK: kiểm tra định kì cuối năm học.", st.note),
+        table(rows, [w * 0.30, w * 0.10, w * 0.09, w * 0.51], grid_style(1, _VALUE_COLUMNS)),
     ]
 
 
-def _traits(number: str, title: str, lines: list[TraitLine], grouped: bool) -> list[Flowable]:
+def _traits(number: str, title: str, column: str, lines: list[TraitLine], grouped: bool) -> list[Flowable]:
     st = styles()
     w = CONTENT_WIDTH
     head = st.cell_head
     rows: list[list[object]] = [[
-        Paragraph(title.split(". ", 1)[-1], head), Paragraph("Mức đạt được", head), Paragraph("Nhận xét", head),
+        Paragraph(column, head), Paragraph("Mức đạt được", head), Paragraph("Nhận xét", head),
     ]]
     extra = []
     group = None
@@ -67,14 +70,10 @@ def _traits(number: str, title: str, lines: list[TraitLine], grouped: bool) -> l
             group = t.group
             rows.append([Paragraph(f"<b><i>{_GROUP_TITLES[group]}</i></b>", st.cell), "", ""])
             extra.append(("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)))
-        rows.append([
-            Paragraph(esc(t.name), st.cell),
-            Paragraph(f"<b>{esc(t.level or '')}</b>", st.cell_center),
-            Paragraph(esc(t.comment or ""), st.cell),
-        ])
+        rows.append([Paragraph(esc(t.name), st.cell), t.level or "", Paragraph(esc(t.comment or ""), st.cell)])
     return [
         Paragraph(f"{number}. {title}", st.section),
-        table(rows, [w * 0.27, w * 0.11, w * 0.62], grid_style(1, extra)),
+        table(rows, [w * 0.30, w * 0.10, w * 0.60], grid_style(1, [*extra, *_LEVEL_COLUMN])),
     ]
 
 
@@ -84,12 +83,17 @@ def primary_year_page(record: TranscriptRecord, placements: list[FieldPlacement]
     st = styles()
     story: list[Flowable] = [student_line(record)]
     story.append(Paragraph("KẾT QUẢ GIÁO DỤC NĂM HỌC", st.heading))
+    story.append(Paragraph(
+        "Mức đạt được — môn học, hoạt động giáo dục: T (Hoàn thành tốt), H (Hoàn thành), C (Chưa hoàn thành); "
+        "phẩm chất, năng lực: T (Tốt), Đ (Đạt), C (Cần cố gắng). KTĐK: điểm kiểm tra định kì cuối năm học.",
+        st.note))
     if record.student.disabled_not_assessed:
         story.append(Paragraph(esc(labels.NOT_ASSESSED), st.small))
     story.extend(_subjects(r))
-    story.extend(_traits("2", "Những phẩm chất chủ yếu", [t for t in r.traits if t.group == "phamchat"], False))
-    story.extend(_traits("3", "Những năng lực cốt lõi", [t for t in r.traits if t.group != "phamchat"], True))
-    story.append(Paragraph("Mức đạt được của phẩm chất, năng lực: T — Tốt; Đ — Đạt; C — Cần cố gắng.", st.note))
+    story.extend(_traits("2", "Những phẩm chất chủ yếu", "Phẩm chất",
+                         [t for t in r.traits if t.group == "phamchat"], False))
+    story.extend(_traits("3", "Những năng lực cốt lõi", "Năng lực",
+                         [t for t in r.traits if t.group != "phamchat"], True))
 
     def line(label: str, value: str) -> Paragraph:
         return Paragraph(f"{esc(label)}: <b>{esc(value)}</b>", st.label)
@@ -104,6 +108,6 @@ def primary_year_page(record: TranscriptRecord, placements: list[FieldPlacement]
         closing.append(Paragraph("Nhận xét của giáo viên chủ nhiệm", st.section))
         closing.append(Paragraph(esc(record.homeroom_comment), st.body))
     closing.append(Spacer(1, 4 * mm))
+    closing.append(signature_block(record, placements))
     story.append(KeepTogether(closing))
-    story.append(signature_block(record, placements))
     return story

@@ -15,7 +15,9 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 from app.documents import labels
 from app.documents.record import SecondaryYear, TranscriptRecord
 from app.documents.render_common import (
+    BASE_TABLE,
     CONTENT_WIDTH,
+    SERIF_BOLD,
     FieldPlacement,
     SignatureBlock,
     SignatureColumn,
@@ -38,34 +40,36 @@ def student_line(record: TranscriptRecord) -> Table:
         Paragraph(f"Năm học: <b>{esc(labels.year_label(record.year_name))}</b>", st.label),
     ]
     t = Table([cells], colWidths=[CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.17, CONTENT_WIDTH * 0.28])
-    t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    t.setStyle(TableStyle([*BASE_TABLE, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     return t
 
 
 def _subjects_table(r: SecondaryYear) -> Table:
     st = styles()
     w = CONTENT_WIDTH
-    widths = [w * 0.30, w * 0.09, w * 0.09, w * 0.09, w * 0.14, w * 0.29]
+    widths = [w * 0.375, w * 0.075, w * 0.075, w * 0.075, w * 0.125, w * 0.275]
     head = st.cell_head
     rows: list[list[object]] = [
         [Paragraph("Môn học/<br/>Hoạt động giáo dục", head),
          Paragraph("Điểm trung bình môn học hoặc mức đánh giá", head), "", "",
          Paragraph("Điểm hoặc mức đánh giá lại (nếu có)", head),
          Paragraph("Giáo viên môn học xác nhận kết quả đánh giá, sửa chữa (nếu có)", head)],
-        ["", Paragraph("HKI", head), Paragraph("HKII", head), Paragraph("Cả năm", head), "", ""],
+        ["", Paragraph("HKI", head), Paragraph("HKII", head), Paragraph("CN", head), "", ""],
     ]
     for line in r.subjects:
+        # Short values are plain strings styled per column: no line breaking to pay for.
         rows.append([
             Paragraph(esc(line.name), st.cell),
-            Paragraph(labels.value(line.hk1), st.cell_center),
-            Paragraph(labels.value(line.hk2), st.cell_center),
-            Paragraph(f"<b>{labels.value(line.year)}</b>", st.cell_center),
-            Paragraph(labels.value(line.reassessment), st.cell_center),
+            labels.value(line.hk1),
+            labels.value(line.hk2),
+            labels.value(line.year),
+            labels.value(line.reassessment),
             Paragraph(esc(line.teacher or ""), st.cell),
         ])
-    spans = [("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (3, 0)), ("SPAN", (4, 0), (4, 1)),
-             ("SPAN", (5, 0), (5, 1))]
-    return table(rows, widths, grid_style(2, spans), repeat=2)
+    extra = [("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (3, 0)), ("SPAN", (4, 0), (4, 1)),
+             ("SPAN", (5, 0), (5, 1)), ("ALIGN", (1, 2), (4, -1), "CENTER"),
+             ("FONTNAME", (3, 2), (3, -1), SERIF_BOLD)]
+    return table(rows, widths, grid_style(2, extra), repeat=2)
 
 
 def _corrections_line(record: TranscriptRecord, r: SecondaryYear) -> Paragraph:
@@ -95,14 +99,11 @@ def _results_table(record: TranscriptRecord, r: SecondaryYear) -> Table:
         ("Cả năm", r.conduct_year, r.learning_year, f"{a.total} ({a.excused} / {a.unexcused})"),
     )
     for label, conduct, learning, absent in terms:
-        rows.append([
-            Paragraph(f"<b>{label}</b>", st.cell_center),
-            Paragraph(labels.TT22_LEVEL.get(conduct or "", ""), st.cell_center),
-            Paragraph(labels.TT22_LEVEL.get(learning or "", ""), st.cell_center),
-            Paragraph(absent, st.cell_center),
-        ])
+        rows.append([label, labels.TT22_LEVEL.get(conduct or "", ""), labels.TT22_LEVEL.get(learning or "", ""),
+                     absent])
     w = CONTENT_WIDTH
-    return table(rows, [w * 0.2, w * 0.24, w * 0.24, w * 0.32], grid_style())
+    extra = [("ALIGN", (0, 1), (-1, -1), "CENTER"), ("FONTNAME", (0, 1), (0, -1), SERIF_BOLD)]
+    return table(rows, [w * 0.2, w * 0.24, w * 0.24, w * 0.32], grid_style(1, extra))
 
 
 def _decision_lines(record: TranscriptRecord, r: SecondaryYear) -> list[Flowable]:
@@ -176,10 +177,12 @@ def secondary_year_page(record: TranscriptRecord, placements: list[FieldPlacemen
     story.append(_results_table(record, r))
     story.append(Spacer(1, 3 * mm))
     story.extend(_decision_lines(record, r))
-    story.append(Spacer(1, 3 * mm))
+    story.append(Spacer(1, 1 * mm))
     closing: list[Flowable] = [Paragraph("NHẬN XÉT CỦA GIÁO VIÊN CHỦ NHIỆM", st.section)]
     closing.append(Paragraph(esc(record.homeroom_comment or "—"), st.body))
-    closing.append(Spacer(1, 4 * mm))
+    closing.append(Spacer(1, 3 * mm))
+    # The comment travels with the signatures: a page holding only signature blocks
+    # would look detached from what they sign.
+    closing.append(signature_block(record, placements))
     story.append(KeepTogether(closing))
-    story.append(signature_block(record, placements))
     return story

@@ -12,10 +12,12 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from app.documents import labels
 from app.documents.render_common import (
+    BASE_TABLE,
     CONTENT_WIDTH,
     FieldPlacement,
     SignatureBlock,
     SignatureColumn,
+    TableWithTail,
     esc,
     grid_style,
     long_date,
@@ -28,8 +30,8 @@ from app.documents.sheet_record import TERM_LABELS, SubjectSheet
 __all__ = ["sheet_story"]
 
 _NUMBER_W = 9 * mm
-_NAME_W = 44 * mm
-_MIN_COMMENT_W = 34 * mm
+_NAME_W = 40 * mm
+_MIN_COMMENT_W = 48 * mm
 _MAX_VALUE_W = 16 * mm
 
 
@@ -41,7 +43,7 @@ def _heading(sheet: SubjectSheet) -> list[Flowable]:
     ]
     right = national_heading()
     t = Table([[left, right]], colWidths=[CONTENT_WIDTH * 0.42, CONTENT_WIDTH * 0.58])
-    t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    t.setStyle(TableStyle([*BASE_TABLE, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
                            ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     return [
         t,
@@ -54,6 +56,14 @@ def _heading(sheet: SubjectSheet) -> list[Flowable]:
         ),
         Spacer(1, 4 * mm),
     ]
+
+
+def _header(label: str) -> str:
+    """Break "ĐĐGgk", "ĐTBmhk" after their prefix: value columns are narrow."""
+    for prefix in ("ĐĐG", "ĐTB"):
+        if label.startswith(prefix) and len(label) > len(prefix) + 1:
+            return f"{prefix}<br/>{esc(label[len(prefix):])}"
+    return esc(label)
 
 
 def _table(sheet: SubjectSheet) -> Table:
@@ -74,7 +84,7 @@ def _table(sheet: SubjectSheet) -> Table:
         col = sheet.columns[i]
         x = 2 + i
         if col.group is None:
-            top.append(Paragraph(esc(col.label), head))
+            top.append(Paragraph(_header(col.label), head))
             second.append("")
             spans.append(("SPAN", (x, 0), (x, 1)))
             i += 1
@@ -104,18 +114,22 @@ def _table(sheet: SubjectSheet) -> Table:
 def sheet_story(sheet: SubjectSheet, placements: list[FieldPlacement]) -> list[Flowable]:
     st = styles()
     story = _heading(sheet)
-    story.append(_table(sheet))
-    story.append(Spacer(1, 2 * mm))
-    story.append(Paragraph(
-        f"Bảng điểm gồm {len(sheet.rows)} học sinh. Giáo viên môn học xác nhận kết quả bằng chữ ký số; "
-        "học bạ của từng học sinh ghi mã của bảng điểm này.", st.note))
-    story.append(Spacer(1, 4 * mm))
-    story.append(SignatureBlock(
-        [
-            SignatureColumn("", "", "", ""),
-            SignatureColumn("GIÁO VIÊN MÔN HỌC", "(Ký và ghi rõ họ tên)", sheet.teacher, "GVBM",
-                            dating=long_date(sheet.school.issuing_place, sheet.issued_on)),
-        ],
-        placements,
-    ))
+    tail: list[Flowable] = [
+        Spacer(1, 2 * mm),
+        Paragraph(
+            f"Bảng điểm gồm {len(sheet.rows)} học sinh. Giáo viên môn học xác nhận kết quả bằng chữ ký số; "
+            "học bạ của từng học sinh ghi mã của bảng điểm này.", st.note),
+        Spacer(1, 4 * mm),
+        SignatureBlock(
+            [
+                SignatureColumn("", "", "", ""),
+                SignatureColumn("GIÁO VIÊN MÔN HỌC", "(Ký và ghi rõ họ tên)", sheet.teacher, "GVBM",
+                                dating=long_date(sheet.school.issuing_place, sheet.issued_on)),
+            ],
+            placements,
+        ),
+    ]
+    # The last students' rows go with the signature: a signature alone on a page would
+    # not show what it signs.
+    story.append(TableWithTail(_table(sheet), tail, header_rows=2))
     return story

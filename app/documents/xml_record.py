@@ -7,8 +7,8 @@ hotennguoigiamho, gioitinh, quatrinhhoctap, bangdiem, chungchi…); the rest are
 the same style, so an adapter to the real schema is a mapping.
 
 Canonical form: the tree is built in a fixed order from the record, every text is NFC,
-line ends are "\\n", and the result is serialised as Canonical XML 2.0 (W3C C14N 2.0, the
-standard library's `canonicalize`), UTF-8, without an XML declaration. The same record
+line ends are "\\n", and the result is serialised as Canonical XML 2.0 (W3C C14N 2.0, with
+lxml), UTF-8, without an XML declaration. The same record
 therefore always gives the same bytes, and anyone can check a copy by parsing and
 canonicalising it again.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
@@ -55,11 +54,11 @@ class _Builder:
     """Appends namespaced children in the order the schema fixes."""
 
     def __init__(self, root: str) -> None:
-        self.root = ET.Element(f"{{{NAMESPACE}}}{root}")
+        self.root = etree.Element(f"{{{NAMESPACE}}}{root}", nsmap={None: NAMESPACE})
 
     @staticmethod
-    def add(parent: ET.Element, name: str, value: object = None, **attrs: str) -> ET.Element:
-        el = ET.SubElement(parent, f"{{{NAMESPACE}}}{name}", attrs)
+    def add(parent: etree._Element, name: str, value: object = None, **attrs: str) -> etree._Element:
+        el = etree.SubElement(parent, f"{{{NAMESPACE}}}{name}", attrs)
         if value is not None:
             if isinstance(value, bool):
                 el.text = "true" if value else "false"
@@ -69,19 +68,19 @@ class _Builder:
                 el.text = _text(str(value))
         return el
 
-    def opt(self, parent: ET.Element, name: str, value: object) -> None:
+    def opt(self, parent: etree._Element, name: str, value: object) -> None:
         """An optional element: absent when there is no value (never empty)."""
         if value is not None and value != "":
             self.add(parent, name, value)
 
     def canonical(self) -> bytes:
-        ET.register_namespace("", NAMESPACE)
-        ET.indent(self.root, space="  ")
-        text = ET.tostring(self.root, encoding="unicode")
-        return (ET.canonicalize(text) + "\n").encode("utf-8")
+        """C14N 2.0 bytes, after checking the tree against the XSD (no second parse)."""
+        etree.indent(self.root, space="  ")
+        _check(self.root)
+        return bytes(etree.tostring(self.root, method="c14n2")) + b"\n"
 
 
-def _school(b: _Builder, parent: ET.Element, school: SchoolInfo) -> None:
+def _school(b: _Builder, parent: etree._Element, school: SchoolInfo) -> None:
     el = b.add(parent, "truong")
     b.add(el, "matruong", school.school_code)
     b.add(el, "masogd", school.department_code)
@@ -165,17 +164,15 @@ def record_xml(record: TranscriptRecord) -> bytes:
         b.add(el, "mamon", ref.subject_code)
         b.add(el, "ky", ref.term)
         b.opt(el, "sha256", ref.sha256)
-    data = b.canonical()
-    validate_xml(data)
-    return data
+    return b.canonical()
 
 
-def _texts(b: _Builder, parent: ET.Element, items: Iterable[str]) -> None:
+def _texts(b: _Builder, parent: etree._Element, items: Iterable[str]) -> None:
     for item in items:
         b.add(parent, "noidung", item)
 
 
-def _secondary(b: _Builder, root: ET.Element, r: SecondaryYear) -> None:
+def _secondary(b: _Builder, root: etree._Element, r: SecondaryYear) -> None:
     kq = b.add(root, "ketquatrunghoc")
     table = b.add(kq, "bangdiem")
     for line in r.subjects:
@@ -208,7 +205,7 @@ def _secondary(b: _Builder, root: ET.Element, r: SecondaryYear) -> None:
     b.opt(kq, "danhhieu", r.title)
 
 
-def _primary(b: _Builder, root: ET.Element, r: PrimaryYear) -> None:
+def _primary(b: _Builder, root: etree._Element, r: PrimaryYear) -> None:
     kq = b.add(root, "ketquatieuhoc")
     table = b.add(kq, "bangdiem")
     for line in r.subjects:
@@ -265,9 +262,7 @@ def sheet_xml(sheet: SubjectSheet) -> bytes:
             if value is not None:
                 b.add(hs, "diem", value, cot=col.code)
         b.opt(hs, "nhanxet", row.comment)
-    data = b.canonical()
-    validate_xml(data)
-    return data
+    return b.canonical()
 
 
 @lru_cache(maxsize=1)
@@ -275,13 +270,17 @@ def _schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(resource(*SCHEMA_FILE))))
 
 
-def validate_xml(data: bytes) -> None:
-    """Raise RecordXmlError naming the first problem when `data` does not satisfy the XSD."""
+def _check(root: etree._Element) -> None:
     schema = _schema()
-    try:
-        doc = etree.fromstring(data)
-    except etree.XMLSyntaxError as exc:
-        raise RecordXmlError(f"XML không đọc được: {exc}") from exc
-    if not schema.validate(doc):
+    if not schema.validate(root):
         error = schema.error_log.last_error
         raise RecordXmlError(f"XML không đúng lược đồ (dòng {error.line}): {error.message}")
+
+
+def validate_xml(data: bytes) -> None:
+    """Raise RecordXmlError naming the first problem when `data` does not satisfy the XSD."""
+    try:
+        root = etree.fromstring(data)
+    except etree.XMLSyntaxError as exc:
+        raise RecordXmlError(f"XML không đọc được: {exc}") from exc
+    _check(root)

@@ -293,9 +293,7 @@ def copy_documents(source: Path, target: Path) -> DocumentCopy:
     return DocumentCopy(total, copied, copied_bytes, tuple(damaged))
 
 
-def thin_backups(
-    folder: Path, stem: str, policy: ThinningPolicy | None, now: datetime
-) -> tuple[Path, ...]:
+def thin_backups(folder: Path, stem: str, policy: ThinningPolicy | None, now: datetime) -> tuple[Path, ...]:
     if policy is None:
         return ()
     snapshots = list_backups(folder, stem)
@@ -337,6 +335,6 @@ def require_backup_rights(actor: Actor) -> None:
 def backup_now(
     actor: Actor, db_path: Path, dest: Path, *, key: bytes | None = None, thin: bool = False
 ) -> BackupResult:
-    """"Sao lưu ngay" to a folder the user chose (a USB drive keeps every backup unless `thin`)."""
+    """ "Sao lưu ngay" to a folder the user chose (a USB drive keeps every backup unless `thin`)."""
     require_backup_rights(actor)
     return create_backup(db_path, dest, key=key, policy=ThinningPolicy() if thin else None)

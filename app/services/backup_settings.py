@@ -9,12 +9,19 @@ an administrator adds a folder on another disk or a USB drive.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from app.errors import UserFacingError
+from app.models import cipher
 from app.services.access import Actor, require_admin
+from app.services.backup import BackupResult, check_file, create_backup, list_backups
 from app.services.datafolder import same_disk
+
+log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "backup-settings.json"
 DEFAULT_FOLDER = "backups"
@@ -70,3 +77,68 @@ def set_backup_folders(actor: Actor, db_path: Path, folders: tuple[Path, ...]) -
     settings = load(data_folder).with_changes(folders=tuple(str(f) for f in folders))
     save(data_folder, settings)
     return settings
+
+
+# --------------------------------------------------------------------------- when to back up
+
+
+@dataclass(frozen=True)
+class BackupRound:
+    """What one round of backups did: a result per folder that worked, a message per one that failed."""
+
+    results: tuple[BackupResult, ...]
+    failures: tuple[tuple[Path, str], ...]
+    only_on_data_disk: bool
+
+
+def newest_backup_time(db_path: Path) -> datetime | None:
+    times = [b.created_at for f in backup_folders(db_path) for b in list_backups(f, db_path.stem)]
+    return max(times, default=None)
+
+
+def backup_due(db_path: Path, key: bytes | None, now: datetime | None = None) -> bool:
+    """True if the newest backup is too old or much work happened since it.
+
+    Reads files and the database: call it off the GUI thread.
+    """
+    settings = load(db_path.parent)
+    if not settings.automatic:
+        return False
+    snapshots = sorted(
+        (b for f in backup_folders(db_path, settings) for b in list_backups(f, db_path.stem)),
+        key=lambda b: b.created_at,
+        reverse=True,
+    )
+    if not snapshots:
+        return True
+    newest = snapshots[0]
+    if (now or datetime.now(UTC)) - newest.created_at >= timedelta(hours=settings.every_hours):
+        return True
+    _problem, facts = check_file(newest.path, key)
+    if facts is None:
+        return True  # the newest backup is unusable: make a good one
+    return _audit_entries(db_path, key) - facts.audit_entries >= settings.after_changes
+
+
+def _audit_entries(db_path: Path, key: bytes | None) -> int:
+    conn = cipher.connect(db_path, key)
+    try:
+        return int(conn.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def back_up_everywhere(
+    db_path: Path, key: bytes | None, folders: tuple[Path, ...] | None = None
+) -> BackupRound:
+    """One verified snapshot in each backup folder (blocking: call it on a worker)."""
+    targets = folders or backup_folders(db_path)
+    results: list[BackupResult] = []
+    failures: list[tuple[Path, str]] = []
+    for folder in targets:
+        try:
+            results.append(create_backup(db_path, folder, key=key))
+        except UserFacingError as exc:
+            log.warning("backup to %s failed: %s", folder, exc.message)
+            failures.append((folder, exc.message))
+    return BackupRound(tuple(results), tuple(failures), only_on_data_disk(db_path, targets))

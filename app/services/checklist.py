@@ -114,6 +114,9 @@ class Checklist:
     def count(self, kind: str) -> int:
         return sum(1 for item in self.items if item.kind == kind)
 
+    def items_of(self, kind: str) -> tuple[ChecklistItem, ...]:
+        return tuple(item for item in self.items if item.kind == kind)
+
 
 def require_checklist(actor: Actor, class_id: int) -> None:
     require_view_class(actor, class_id)

@@ -13,6 +13,7 @@ with no font embedding of our own to get right.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 from collections.abc import Callable, Sequence
@@ -270,7 +271,8 @@ def export_xlsx(lists: Sequence[ClassList], path: Path | str) -> Path:
         workbook.save(temporary)
         os.replace(temporary, path)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
         raise UserFacingError(
             f"Không ghi được tệp “{path.name}”: {exc.strerror or exc}. Nếu tệp đang mở trong Excel, "
             "hãy đóng tệp rồi thử lại; hoặc chọn thư mục khác."

@@ -75,28 +75,31 @@ def list_snippets(db: Database, actor: Actor, subject_code: str | None = None) -
     """The actor's snippets and the school's (for `subject_code` or any subject), then starters."""
     with db.read() as s:
         owner = CommentSnippet.owner_id == actor.user_id if actor.user_id is not None else None
-        visible = or_(CommentSnippet.owner_id.is_(None), owner) if owner is not None else (
-            CommentSnippet.owner_id.is_(None)
+        visible = (
+            or_(CommentSnippet.owner_id.is_(None), owner)
+            if owner is not None
+            else (CommentSnippet.owner_id.is_(None))
         )
         query = select(CommentSnippet).where(visible)
         if subject_code is not None:
             query = query.where(
                 or_(CommentSnippet.subject_code.is_(None), CommentSnippet.subject_code == subject_code)
             )
-        rows = list(s.scalars(query))
-    rows.sort(key=lambda r: (r.owner_id is None, -r.use_count, r.id))
-    out = [
-        Snippet(
-            id=r.id,
-            text=r.text,
-            subject_code=r.subject_code,
-            shared=r.owner_id is None,
-            builtin=False,
-            use_count=r.use_count,
-            mine=(r.owner_id is not None and r.owner_id == actor.user_id) or (r.owner_id is None and actor.is_admin),
-        )
-        for r in rows
-    ]
+        out = [
+            Snippet(
+                id=r.id,
+                text=r.text,
+                subject_code=r.subject_code,
+                shared=r.owner_id is None,
+                builtin=False,
+                use_count=r.use_count,
+                mine=(r.owner_id is not None and r.owner_id == actor.user_id)
+                or (r.owner_id is None and actor.is_admin),
+            )
+            for r in s.scalars(query)
+        ]
+    # The teacher's own first, most used first; then the school's.
+    out.sort(key=lambda snippet: (snippet.shared, -snippet.use_count, snippet.id or 0))
     stored = {snippet.text for snippet in out}
     out.extend(
         Snippet(None, text, None, shared=True, builtin=True, use_count=0, mine=False)
@@ -116,7 +119,9 @@ def add_snippet(
         raise PermissionDenied("Chỉ cán bộ quản trị mới tạo được mẫu nhận xét dùng chung cho cả trường.")
     owner_id = None if shared or actor.user_id is None else actor.user_id
     with db.write() as s:
-        owner_clause = CommentSnippet.owner_id.is_(None) if owner_id is None else CommentSnippet.owner_id == owner_id
+        owner_clause = (
+            CommentSnippet.owner_id.is_(None) if owner_id is None else CommentSnippet.owner_id == owner_id
+        )
         existing = s.scalar(
             select(CommentSnippet).where(
                 owner_clause,
@@ -126,7 +131,9 @@ def add_snippet(
                 else CommentSnippet.subject_code == subject_code,
             )
         )
-        row = existing or CommentSnippet(owner_id=owner_id, subject_code=subject_code, text=cleaned, use_count=0)
+        row = existing or CommentSnippet(
+            owner_id=owner_id, subject_code=subject_code, text=cleaned, use_count=0
+        )
         if existing is None:
             s.add(row)
             s.flush()

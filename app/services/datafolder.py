@@ -41,8 +41,22 @@ KIND_CLOUD = "cloud"
 # Linux file systems that live on another machine (mountinfo's fstype field).
 NETWORK_FS_TYPES = frozenset(
     {
-        "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "ceph", "glusterfs", "9p",
-        "fuse.sshfs", "davfs", "fuse.davfs2", "fuse.gvfsd-fuse", "lustre", "beegfs",
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "ceph",
+        "glusterfs",
+        "9p",
+        "fuse.sshfs",
+        "davfs",
+        "fuse.davfs2",
+        "fuse.gvfsd-fuse",
+        "lustre",
+        "beegfs",
     }
 )
 CLOUD_FS_TYPES = frozenset(
@@ -50,8 +64,20 @@ CLOUD_FS_TYPES = frozenset(
 )
 # Folder names the sync clients create (compared case-insensitively, whole path components).
 CLOUD_FOLDER_NAMES = frozenset(
-    {"onedrive", "google drive", "googledrive", "my drive", "drive của tôi", "dropbox",
-     "icloud drive", "iclouddrive", "mobile documents", "pcloud drive", "yandex.disk", "megasync"}
+    {
+        "onedrive",
+        "google drive",
+        "googledrive",
+        "my drive",
+        "drive của tôi",
+        "dropbox",
+        "icloud drive",
+        "iclouddrive",
+        "mobile documents",
+        "pcloud drive",
+        "yandex.disk",
+        "megasync",
+    }
 )
 CLOUD_FOLDER_PREFIXES = ("onedrive - ", "dropbox (")
 CLOUD_VOLUME_LABELS = ("google drive", "onedrive", "dropbox", "pcloud")
@@ -64,7 +90,9 @@ FILE_ATTRIBUTE_RECALL_ON_OPEN = 0x00040000
 FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS = 0x00400000
 INVALID_FILE_ATTRIBUTES = 0xFFFFFFFF
 CLOUD_ATTRIBUTES = (
-    FILE_ATTRIBUTE_PINNED | FILE_ATTRIBUTE_UNPINNED | FILE_ATTRIBUTE_RECALL_ON_OPEN
+    FILE_ATTRIBUTE_PINNED
+    | FILE_ATTRIBUTE_UNPINNED
+    | FILE_ATTRIBUTE_RECALL_ON_OPEN
     | FILE_ATTRIBUTE_RECALL_ON_DATA_ACCESS
 )
 
@@ -297,7 +325,7 @@ def mount_fs_type(folder: Path, mountinfo: str | None = None) -> str | None:
             mountinfo = Path("/proc/self/mountinfo").read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
-    target = str(_existing_ancestor(folder).resolve())
+    target = str(folder.expanduser().resolve(strict=False))
     best: tuple[int, str] | None = None
     for point, fstype in parse_mountinfo(mountinfo):
         inside = target == point or target.startswith(point.rstrip("/") + "/")
@@ -319,13 +347,14 @@ def _windows_kind(folder: Path) -> tuple[str, str | None]:  # pragma: no cover -
     Untested on Linux (no Windows API there); written so that any failure of a call means
     "do not know", never a false alarm and never an exception at start-up.
     """
+    assert sys.platform == "win32"  # also tells mypy on Linux not to check the Win32 calls
     import ctypes
     from ctypes import wintypes
 
     path = str(_existing_ancestor(folder))
     if path.startswith("\\\\"):
         return KIND_NETWORK, "UNC"
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined,unused-ignore]
     root = os.path.splitdrive(path)[0] + "\\"
 
     get_drive_type = kernel32.GetDriveTypeW
@@ -336,15 +365,21 @@ def _windows_kind(folder: Path) -> tuple[str, str | None]:  # pragma: no cover -
 
     get_volume_info = kernel32.GetVolumeInformationW
     get_volume_info.argtypes = [
-        wintypes.LPCWSTR, wintypes.LPWSTR, wintypes.DWORD, ctypes.POINTER(wintypes.DWORD),
-        ctypes.POINTER(wintypes.DWORD), ctypes.POINTER(wintypes.DWORD), wintypes.LPWSTR, wintypes.DWORD,
+        wintypes.LPCWSTR,
+        wintypes.LPWSTR,
+        wintypes.DWORD,
+        ctypes.POINTER(wintypes.DWORD),
+        ctypes.POINTER(wintypes.DWORD),
+        ctypes.POINTER(wintypes.DWORD),
+        wintypes.LPWSTR,
+        wintypes.DWORD,
     ]
     get_volume_info.restype = wintypes.BOOL
     label = ctypes.create_unicode_buffer(261)
     fs_name = ctypes.create_unicode_buffer(261)
-    if get_volume_info(root, label, 261, None, None, None, fs_name, 261):
-        if label.value.casefold().startswith(CLOUD_VOLUME_LABELS):
-            return KIND_CLOUD, f"ổ {root} “{label.value}”"
+    got_volume = get_volume_info(root, label, 261, None, None, None, fs_name, 261)
+    if got_volume and label.value.casefold().startswith(CLOUD_VOLUME_LABELS):
+        return KIND_CLOUD, f"ổ {root} “{label.value}”"
 
     for env in ("OneDrive", "OneDriveCommercial", "OneDriveConsumer"):
         base = os.environ.get(env)

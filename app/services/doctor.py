@@ -45,7 +45,6 @@ DOCUMENT_REFERENCES: tuple[tuple[str, str], ...] = ()
 SEVERITY_OK = "ok"
 SEVERITY_WARNING = "warning"
 SEVERITY_ERROR = "error"
-_INDEX_ONLY = ("wrong # of entries in index", "missing from index", "non-unique entry in index")
 MAX_LISTED = 50
 
 
@@ -96,7 +95,9 @@ class DoctorReport:
             "in_use_by_app": self.in_use,
             "checks": [c.to_json_dict() for c in self.checks],
             "repairs": list(self.repairs),
-            "after_repair": None if self.after_repair is None else [c.to_json_dict() for c in self.after_repair],
+            "after_repair": None
+            if self.after_repair is None
+            else [c.to_json_dict() for c in self.after_repair],
             "seconds": round(self.seconds, 3),
         }
 
@@ -174,7 +175,9 @@ def _check_integrity(ctx: _Context) -> tuple[Check, Check, Check]:
         )
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         current = (
-            conn.execute("SELECT version_num FROM alembic_version").fetchone() if "alembic_version" in tables else None
+            conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            if "alembic_version" in tables
+            else None
         )
         head = head_revision()
         version = current[0] if current else None
@@ -231,11 +234,23 @@ def referenced_hashes(ctx: _Context) -> set[str] | None:
         found: set[str] = set()
         for table, column in present:
             found.update(
-                str(r[0]).lower() for r in conn.execute(f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')
+                str(r[0]).lower()
+                for r in conn.execute(f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL')
             )
         return found
     finally:
         conn.close()
+
+
+def _backed_up_hashes(ctx: _Context) -> set[str]:
+    found: set[str] = set()
+    for folder in dict.fromkeys(ctx.backup_folders):
+        found.update(
+            item.sha256
+            for item in safe_files.iter_store(folder / safe_files.DOCUMENTS_DIR)
+            if item.sha256 is not None and not item.is_temp
+        )
+    return found
 
 
 def _check_documents(ctx: _Context) -> Check:
@@ -258,10 +273,13 @@ def _check_documents(ctx: _Context) -> Check:
     if referenced is not None:
         missing = sorted(referenced - present)
         orphans = sorted(present - referenced)
-    problems = (
-        [f"tệp hỏng (nội dung không khớp tên): {d}" for d in damaged]
-        + [f"thiếu tệp học bạ: {m}" for m in missing]
-    )
+    else:
+        # No table to say which files should exist: files are never changed or removed, so one
+        # the backups hold and this folder lacks has gone missing.
+        missing = sorted(h for h in _backed_up_hashes(ctx) if h not in present)
+    problems = [f"tệp hỏng (nội dung không khớp tên): {d}" for d in damaged] + [
+        f"thiếu tệp học bạ: {m}" for m in missing
+    ]
     notes = [f"tệp không thuộc kho (tạm hoặc lạ): {s}" for s in strays] + [
         f"tệp không còn được dùng: {o}" for o in orphans
     ]
@@ -330,22 +348,15 @@ def _database_checks(ctx: _Context, files: Check) -> tuple[Check, ...]:
 # --------------------------------------------------------------------------- repairs
 
 
-def _repair(ctx: _Context, checks: tuple[Check, ...]) -> list[str]:
+def _repair(ctx: _Context) -> list[str]:
     done: list[str] = []
-    by_name = {c.name: c for c in checks}
     wal = safe_files.side_files(ctx.db_path)[0]
-    integrity = by_name.get("integrity")
-    if integrity is not None and not integrity.ok and all(
-        any(marker in p for marker in _INDEX_ONLY) for p in integrity.problems
-    ):
-        conn = cipher.connect(ctx.db_path, ctx.key)
-        try:
-            conn.execute("REINDEX")
-        finally:
-            conn.close()
-        done.append("Chỉ mục bị hỏng: đã dựng lại chỉ mục (REINDEX); dữ liệu không đổi.")
     report = recover_at_start(
-        ctx.db_path, backup_folders=ctx.backup_folders, key=ctx.key, assume_unclean=wal.exists()
+        ctx.db_path,
+        backup_folders=ctx.backup_folders,
+        key=ctx.key,
+        assume_unclean=wal.exists(),
+        full_check=True,
     )
     done.extend(report.events)
     if ctx.db_path.exists() and check_live(ctx.db_path, ctx.key)[0] is None:
@@ -409,7 +420,7 @@ def run_doctor(
     if not repair or all(c.severity == SEVERITY_OK for c in checks if c.name != "backups"):
         return DoctorReport(db_path, checks, seconds=time.perf_counter() - started, in_use=in_use)
     with InstanceLock.acquire(db_path.parent):
-        repairs = _repair(ctx, checks)
+        repairs = _repair(ctx)
         after = _run_checks(ctx)
     if not repairs:
         repairs = ["Không có gì sửa được một cách an toàn; xem các vấn đề đã báo."]

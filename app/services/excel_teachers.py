@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError
@@ -108,11 +108,20 @@ class TeacherImportReport:
         }
 
 
+@dataclass(frozen=True)
+class _Named:
+    """A class or subject as plain values (the session that read it is closed by now)."""
+
+    id: int
+    name: str
+    grade_id: int
+
+
 @dataclass
 class _School:
     school_id: int
-    classes: dict[str, SchoolClass]  # class_key → class
-    subjects_by_key: dict[str, list[Subject]]  # folded code or name → subjects (one per grade)
+    classes: dict[str, _Named]  # class_key → class
+    subjects_by_key: dict[str, list[_Named]]  # folded code or name → subjects (one per grade)
     taken_logins: set[str]
     names: dict[str, str]  # folded full name → login
     assigned: dict[tuple[int, int], str]  # (class id, subject id) → teacher's name
@@ -128,14 +137,12 @@ class _School:
             raise UserFacingError(
                 "Trường chưa có năm học nào. Hãy tạo năm học, lớp và môn học trước khi nhập giáo viên."
             )
-        classes = {
-            class_key(c.name): c
-            for c in s.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id))
-        }
-        subjects: dict[str, list[Subject]] = {}
+        class_rows = list(s.scalars(select(SchoolClass).where(SchoolClass.school_year_id == year.id)))
+        classes = {class_key(c.name): _Named(c.id, c.name, c.grade_id) for c in class_rows}
+        subjects: dict[str, list[_Named]] = {}
         for subject in s.scalars(select(Subject).where(Subject.school_year_id == year.id)):
             for key in {class_key(subject.code), class_key(subject.name)}:
-                subjects.setdefault(key, []).append(subject)
+                subjects.setdefault(key, []).append(_Named(subject.id, subject.name, subject.grade_id))
         users = {u.id: u for u in s.scalars(select(UserAccount))}
         assigned = {
             (a.class_id, a.subject_id): users[a.teacher_id].full_name
@@ -146,7 +153,7 @@ class _School:
             )
         }
         homerooms = {
-            c.id: users[c.homeroom_teacher_id].full_name for c in classes.values() if c.homeroom_teacher_id
+            c.id: users[c.homeroom_teacher_id].full_name for c in class_rows if c.homeroom_teacher_id
         }
         return cls(
             school_id=school_id,
@@ -267,7 +274,11 @@ def _create(
         )
         s.add(TeachingAssignment(teacher_id=user.id, class_id=klass.id, subject_id=subject.id))
     if draft.homeroom_class:
-        school.classes[class_key(draft.homeroom_class)].homeroom_teacher_id = user.id
+        s.execute(
+            update(SchoolClass)
+            .where(SchoolClass.id == school.classes[class_key(draft.homeroom_class)].id)
+            .values(homeroom_teacher_id=user.id)
+        )
     s.flush()
     audit.append(
         s,
@@ -325,7 +336,7 @@ def _read_row(
             )
         else:
             subjects.append(found[0].name)
-    classes: list[SchoolClass] = []
+    classes: list[_Named] = []
     for item in _split(values.get("classes")):
         klass = school.classes.get(class_key(item))
         if klass is None:

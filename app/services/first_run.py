@@ -22,7 +22,7 @@ from app.services.accounts import check_full_name, check_login, check_new_passwo
 from app.services.demo import DemoSummary, create_demo_school
 from app.services.passwords import hash_password
 from app.services.school_calendar import add_year_rows, check_year_dates, default_year_dates
-from app.services.school_setup import clean_text
+from app.services.school_setup import clean_school_fields
 from app.services.school_structure import add_curriculum_subjects, add_grade_row
 
 MAX_CLASSES_PER_GRADE = 30
@@ -56,9 +56,23 @@ class CreatedSchool:
     classes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class SchoolIdentity:
+    """What the sign-in screen shows before anyone is signed in."""
+
+    name: str
+    is_demo: bool
+
+
 def has_school(db: Database) -> bool:
     with db.read() as s:
         return s.scalar(select(School.id).limit(1)) is not None
+
+
+def school_identity(db: Database) -> SchoolIdentity | None:
+    with db.read() as s:
+        school = s.scalar(select(School).order_by(School.id).limit(1))
+        return SchoolIdentity(school.name, school.is_demo) if school else None
 
 
 def _check_answers(a: NewSchool) -> None:
@@ -78,17 +92,12 @@ def _check_answers(a: NewSchool) -> None:
 def create_school(db: Database, answers: NewSchool) -> CreatedSchool:
     """Build the school from the wizard's answers; refuse if the database already has one."""
     _check_answers(answers)
-    fields = {
-        "name": clean_text(answers.name, 200, "tên trường", required=True),
-        "school_code": clean_text(answers.school_code, 20, "mã trường", required=True),
-        "department_code": clean_text(
-            answers.department_code, 20, "mã Sở Giáo dục và Đào tạo", required=True
-        ),
-        "province": clean_text(answers.province, 100, "tỉnh/thành phố", required=True),
-        "issuing_place": clean_text(answers.issuing_place, 100, "địa danh ghi trên học bạ", required=True),
-        "address": clean_text(answers.address, 300, "địa chỉ", required=False),
-        "principal_name": clean_text(answers.principal_name, 100, "họ tên hiệu trưởng", required=False),
-    }
+    fields = clean_school_fields({
+        "name": answers.name, "school_code": answers.school_code,
+        "department_code": answers.department_code, "province": answers.province,
+        "issuing_place": answers.issuing_place, "address": answers.address,
+        "principal_name": answers.principal_name,
+    })
     login = check_login(answers.admin_login)
     full_name = check_full_name(answers.admin_full_name)
     check_new_password(answers.admin_password, login=login)

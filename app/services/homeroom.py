@@ -75,6 +75,7 @@ __all__ = [
     "set_conduct",
     "set_reassessment",
     "set_year_comment",
+    "student_summer_entries",
     "subject_value_text",
     "summer_entries",
 ]
@@ -123,23 +124,36 @@ def homeroom_classes(actor: Actor, classes: Sequence[ClassSummary]) -> tuple[Cla
 
 def summer_entries(overview: HomeroomOverview) -> tuple[SummerEntry, ...]:
     """What the homeroom teacher enters after the summer, in class-list order."""
-    out: list[SummerEntry] = []
-    for s in overview.students:
-        if s.in_summer_training:
-            out.append(SummerEntry(
+    return tuple(entry for s in overview.students for entry in student_summer_entries(s))
+
+
+def student_summer_entries(s: HomeroomStudent) -> tuple[SummerEntry, ...]:
+    """One student's summer entries: the re-evaluated conduct, or one per re-assessed subject."""
+    if s.in_summer_training:
+        return (
+            SummerEntry(
                 s.student_id, s.number, s.full_name, "conduct", None, "Rèn luyện", "conduct",
                 LEVEL_LABELS.get(s.conduct_year or "", ""), s.conduct_after_summer, s.promotion_label,
-            ))
-        elif s.in_reassessment:
-            for line in s.reassessment_subjects:
-                value = line.reassessment
-                stored = None if value is None else ("Đ" if value else "CĐ") if isinstance(value, bool) else (
-                    str(value)
-                )
-                out.append(SummerEntry(
-                    s.student_id, s.number, s.full_name, "reassessment", line.subject_id, line.name,
-                    line.kind, subject_value_text(line.year), stored, s.promotion_label,
-                ))
+            ),
+        )
+    if not s.in_reassessment:
+        return ()
+    out = []
+    for line in s.reassessment_subjects:
+        value = line.reassessment
+        stored: str | None
+        if value is None:
+            stored = None
+        elif isinstance(value, bool):
+            stored = "Đ" if value else "CĐ"
+        else:
+            stored = str(value)
+        out.append(
+            SummerEntry(
+                s.student_id, s.number, s.full_name, "reassessment", line.subject_id, line.name,
+                line.kind, subject_value_text(line.year), stored, s.promotion_label,
+            )
+        )
     return tuple(out)
 
 

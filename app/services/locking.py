@@ -53,7 +53,10 @@ MIN_REASON_CHARS: Final = 10
 # shows the end of semester I and the end of the year; mid-terms stay optional here.
 PRIMARY_REQUIRED_PERIODS: Final = ("ck1", "cn")
 PRIMARY_PERIOD_NAMES: Final = {
-    "gk1": "giữa học kì I", "ck1": "cuối học kì I", "gk2": "giữa học kì II", "cn": "cuối năm học",
+    "gk1": "giữa học kì I",
+    "ck1": "cuối học kì I",
+    "gk2": "giữa học kì II",
+    "cn": "cuối năm học",
 }
 _SEMESTER_NAMES: Final = {1: "học kì I", 2: "học kì II"}
 
@@ -121,7 +124,8 @@ def lock_markbook(db: Database, actor: Actor, class_id: int, subject_id: int) ->
         assignment = opened.assignment
         if assignment is None:
             raise UserFacingError(
-                f"Môn {subject_name} lớp {opened.klass.name} chưa được phân công giáo viên nên chưa khoá sổ được."
+                f"Môn {subject_name} lớp {opened.klass.name} chưa được phân công giáo viên "
+                "nên chưa khoá sổ được."
             )
         if assignment.locked_at is not None:
             raise UserFacingError(
@@ -168,7 +172,9 @@ def unlock_markbook(db: Database, actor: Actor, class_id: int, subject_id: int, 
         assignment = opened.assignment
         subject_name = opened.subject.name if opened.subject else ""
         if assignment is None or assignment.locked_at is None:
-            raise UserFacingError(f"Sổ điểm môn {subject_name} lớp {opened.klass.name} đang mở, không cần mở khoá.")
+            raise UserFacingError(
+                f"Sổ điểm môn {subject_name} lớp {opened.klass.name} đang mở, không cần mở khoá."
+            )
         locked_at = assignment.locked_at
         assignment.locked_at = None
         audit.append(
@@ -254,8 +260,12 @@ def _secondary_missing(
                 # Point at the first empty TX cell, gaps included.
                 first_empty = next((i for i, v in enumerate(stored) if v is None), len(stored))
                 missing.append(
-                    _item(ref, str(semester), tx_column(first_empty),
-                          f"thiếu {required - entered} {what} thường xuyên {name} (cần {required})")
+                    _item(
+                        ref,
+                        str(semester),
+                        tx_column(first_empty),
+                        f"thiếu {required - entered} {what} thường xuyên {name} (cần {required})",
+                    )
                 )
             if a is None or a.gk is None:
                 missing.append(_item(ref, str(semester), "gk", f"thiếu {what} giữa kì {name}"))

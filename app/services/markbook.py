@@ -119,11 +119,13 @@ class MarkRow:
         elif column == COLUMN_COMMENT:
             return replace(self, comment=stored)
         else:
-            changed = replace(self, **{column: stored})
+            changed = replace(self, gk=stored) if column == COLUMN_GK else replace(self, ck=stored)
         this, year = row_results(
             book.kind, book.lessons_per_year, book.semester, changed.tx, changed.gk, changed.ck, self.other
         )
-        return replace(changed, semester=this, year=year)
+        return replace(
+            changed, semester=_exempt(this, self.not_assessed), year=_exempt(year, self.not_assessed)
+        )
 
 
 @dataclass(frozen=True)
@@ -215,15 +217,23 @@ def semester_result(
                 None if ck is None else ck == "Đ",
             )
             return SemesterResult(tt22.comment_semester_result(sem, lessons))
-        scored = tt22.ScoredSemester(
-            tuple(Decimal(v) for v in present), _decimal(gk), _decimal(ck)
-        )
+        scored = tt22.ScoredSemester(tuple(Decimal(v) for v in present), _decimal(gk), _decimal(ck))
         return SemesterResult(tt22.semester_average(scored, lessons))
     except RuleInputError as exc:
         return SemesterResult(None, exc.message)
 
 
-def year_result(kind: SecondaryKind, semester: int, this: SemesterResult, other: SemesterResult) -> SemesterResult:
+NOT_ASSESSED: Final = "Miễn đánh giá: học sinh khuyết tật học theo kế hoạch giáo dục cá nhân."
+
+
+def _exempt(result: SemesterResult, not_assessed: bool) -> SemesterResult:
+    # A disabled student exempt from assessment has nothing missing, only nothing to assess.
+    return SemesterResult(None, NOT_ASSESSED) if not_assessed and result.value is None else result
+
+
+def year_result(
+    kind: SecondaryKind, semester: int, this: SemesterResult, other: SemesterResult
+) -> SemesterResult:
     hk1, hk2 = (this, other) if semester == 1 else (other, this)
     if kind == "comment":
         # A comment-only subject's year result is its second-semester result (Điều 9).
@@ -232,7 +242,9 @@ def year_result(kind: SecondaryKind, semester: int, this: SemesterResult, other:
         return SemesterResult(hk2.value)
     if isinstance(hk1.value, Decimal) and isinstance(hk2.value, Decimal):
         return SemesterResult(tt22.year_average(hk1.value, hk2.value))
-    missing = [name for name, r in (("học kì I", hk1), ("học kì II", hk2)) if not isinstance(r.value, Decimal)]
+    missing = [
+        name for name, r in (("học kì I", hk1), ("học kì II", hk2)) if not isinstance(r.value, Decimal)
+    ]
     return SemesterResult(None, f"Chưa có điểm trung bình {' và '.join(missing)}.")
 
 
@@ -305,9 +317,11 @@ def _build_row(
     tx += [None] * (width - len(tx))
     gk = this.gk if this else None
     ck = this.ck if this else None
-    other_result = semester_result(kind, lessons, _tx_of(other), other.gk if other else None,
-                                   other.ck if other else None)
+    other_result = semester_result(
+        kind, lessons, _tx_of(other), other.gk if other else None, other.ck if other else None
+    )
     result, year = row_results(kind, lessons, semester, tx, gk, ck, other_result)
+    exempt = ref.not_assessed
     return MarkRow(
         student_id=ref.student_id,
         enrolment_id=ref.enrolment_id,
@@ -318,9 +332,9 @@ def _build_row(
         gk=gk,
         ck=ck,
         comment=this.comment if this else None,
-        semester=result,
-        other=other_result,
-        year=year,
+        semester=_exempt(result, exempt),
+        other=_exempt(other_result, exempt),
+        year=_exempt(year, exempt),
     )
 
 
@@ -341,8 +355,13 @@ def load_markbook(db: Database, actor: Actor, class_id: int, subject_id: int, se
         other_semester = 2 if semester == 1 else 1
         rows = tuple(
             _build_row(
-                ref, kind, subject.lessons_per_year, semester,
-                by_key.get((ref.enrolment_id, semester)), by_key.get((ref.enrolment_id, other_semester)), width,
+                ref,
+                kind,
+                subject.lessons_per_year,
+                semester,
+                by_key.get((ref.enrolment_id, semester)),
+                by_key.get((ref.enrolment_id, other_semester)),
+                width,
             )
             for ref in students
         )
@@ -397,7 +416,9 @@ def set_score(
     """Write one cell as typed ("7,5", "Đ", a comment; "" clears it). Raises EntryError
     (the reason, in Vietnamese) for a value that cannot go into that cell."""
     try:
-        (change,) = set_scores(db, actor, class_id, subject_id, semester, [CellEntry(student_id, column, raw_text)])
+        (change,) = set_scores(
+            db, actor, class_id, subject_id, semester, [CellEntry(student_id, column, raw_text)]
+        )
     except EntryProblems as exc:
         raise EntryError(exc.problems[0].message, field=column) from None
     return change
@@ -471,8 +492,13 @@ def set_scores(
             this = by_key.get((ref.enrolment_id, semester))
             width = max(len(_tx_of(this)), tt22.required_tx_count(subject.lessons_per_year))
             rows[sid] = _build_row(
-                ref, kind, subject.lessons_per_year, semester, this,
-                by_key.get((ref.enrolment_id, other_semester)), width,
+                ref,
+                kind,
+                subject.lessons_per_year,
+                semester,
+                this,
+                by_key.get((ref.enrolment_id, other_semester)),
+                width,
             )
         return tuple(ScoreChange(sid, col, old, new, rows[sid]) for sid, col, old, new in changes)
 
@@ -488,7 +514,9 @@ def _parse_batch(
     for entry in entries:
         student_in(students, entry.student_id, class_name)
         try:
-            parsed.append((entry.student_id, entry.column, parse_secondary_cell(kind, entry.column, entry.raw_text)))
+            parsed.append(
+                (entry.student_id, entry.column, parse_secondary_cell(kind, entry.column, entry.raw_text))
+            )
         except EntryError as exc:
             problems.append(CellProblem(entry.student_id, entry.column, exc.message))
     if problems:

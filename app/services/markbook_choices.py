@@ -76,16 +76,31 @@ def markbook_choices(db: Database, actor: Actor) -> tuple[MarkbookChoice, ...]:
             if can_view_markbook(actor, class_id, sid):
                 out.append(
                     MarkbookChoice(
-                        class_id, class_name, grade_number, level, sid, name, code, assessment,
+                        class_id,
+                        class_name,
+                        grade_number,
+                        level,
+                        sid,
+                        name,
+                        code,
+                        assessment,
                         can_edit_scores(actor, class_id, sid),
                     )
                 )
         if level == "tieuhoc" and (
-            can_edit_homeroom(actor, class_id) or (actor.sees_whole_school and can_view_class(actor, class_id))
+            can_edit_homeroom(actor, class_id)
+            or (actor.sees_whole_school and can_view_class(actor, class_id))
         ):
             out.append(
                 MarkbookChoice(
-                    class_id, class_name, grade_number, level, None, TRAITS_SHEET_NAME, "traits", "traits",
+                    class_id,
+                    class_name,
+                    grade_number,
+                    level,
+                    None,
+                    TRAITS_SHEET_NAME,
+                    "traits",
+                    "traits",
                     can_edit_homeroom(actor, class_id),
                 )
             )

@@ -8,8 +8,9 @@ Two sheets per class and period (giữa HKI, cuối HKI, giữa HKII, cuối nă
   comment each; entered by the homeroom (class) teacher.
 
 Writes are batches, all or nothing, audited per changed cell like the secondary mark book.
-Comments are long at primary, so each row carries the previous period's comment and
-`copy_previous_comments` fills the empty ones from it in one step.
+Comments are long at primary, so each row carries the student's latest comment from an
+earlier period of the year (giữa HKII, else cuối HKI, …: not every subject is assessed at
+mid-term) and `copy_previous_comments` fills the empty ones from it in one step.
 """
 
 from __future__ import annotations
@@ -76,11 +77,17 @@ __all__ = [
 
 PERIODS: Final = ("gk1", "ck1", "gk2", "cn")
 PERIOD_NAMES: Final = {
-    "gk1": "Giữa học kì I", "ck1": "Cuối học kì I", "gk2": "Giữa học kì II", "cn": "Cuối năm học",
+    "gk1": "Giữa học kì I",
+    "ck1": "Cuối học kì I",
+    "gk2": "Giữa học kì II",
+    "cn": "Cuối năm học",
 }
 TRAIT_CODES: Final = (*tt27.QUALITIES, *tt27.ALL_COMPETENCIES)
 TRAIT_NAMES: Final = {**tt27.QUALITIES, **tt27.ALL_COMPETENCIES}
-TRAIT_KINDS: Final = {**dict.fromkeys(tt27.QUALITIES, "quality"), **dict.fromkeys(tt27.ALL_COMPETENCIES, "competency")}
+TRAIT_KINDS: Final = {
+    **dict.fromkeys(tt27.QUALITIES, "quality"),
+    **dict.fromkeys(tt27.ALL_COMPETENCIES, "competency"),
+}
 # TT27 Điều 7: grades 4–5 also have mid-term tests in Tiếng Việt and Toán (stable codes).
 _MIDTERM_TEST_SUBJECTS: Final = ("tiengviet", "toan")
 _MIDTERM_TEST_GRADES: Final = (4, 5)
@@ -89,14 +96,25 @@ TRAIT_ENTITY: Final = "primary_trait"
 COMMENT_SUFFIX: Final = ".comment"
 
 _LEVEL_WORDS: Final = {
-    "t": "T", "htt": "T", "hoanthanhtot": "T",
-    "h": "H", "ht": "H", "hoanthanh": "H",
-    "c": "C", "cht": "C", "chuahoanthanh": "C",
+    "t": "T",
+    "htt": "T",
+    "hoanthanhtot": "T",
+    "h": "H",
+    "ht": "H",
+    "hoanthanh": "H",
+    "c": "C",
+    "cht": "C",
+    "chuahoanthanh": "C",
 }
 _RATING_WORDS: Final = {
-    "t": "T", "tot": "T",
-    "d": "Đ", "dd": "Đ", "dat": "Đ",
-    "c": "C", "ccg": "C", "cancogang": "C",
+    "t": "T",
+    "tot": "T",
+    "d": "Đ",
+    "dd": "Đ",
+    "dat": "Đ",
+    "c": "C",
+    "ccg": "C",
+    "cancogang": "C",
 }
 
 
@@ -140,6 +158,15 @@ def _previous(period: str) -> str | None:
     return PERIODS[i - 1] if i else None
 
 
+def _earlier(period: str) -> tuple[str, ...]:
+    """The periods before `period`, latest first."""
+    return tuple(reversed(PERIODS[: PERIODS.index(period)]))
+
+
+def _latest_comment(by_period: Mapping[str, str | None], period: str) -> str | None:
+    return next((by_period[p] for p in _earlier(period) if by_period.get(p)), None)
+
+
 def _check_period(period: str) -> None:
     if period not in PERIODS:
         raise UserFacingError("Kì đánh giá phải là gk1, ck1, gk2 hoặc cn.", field="period")
@@ -158,7 +185,7 @@ class PrimaryRow:
     level: str | None
     test_score: int | None
     comment: str | None
-    previous_comment: str | None  # the same subject's comment in the previous period
+    previous_comment: str | None  # the subject's latest comment from an earlier period
 
 
 @dataclass(frozen=True)
@@ -212,13 +239,12 @@ def load_primary_markbook(
         assert subject is not None
         students = students_of(s, class_id)
         previous = _previous(period)
-        periods = [p for p in (period, previous) if p is not None]
         found = {
             (a.enrolment_id, a.period): a
             for a in s.scalars(
                 select(PrimaryAssessment).where(
                     PrimaryAssessment.subject_id == subject_id,
-                    PrimaryAssessment.period.in_(periods),
+                    PrimaryAssessment.period.in_([period, *_earlier(period)]),
                     PrimaryAssessment.enrolment_id.in_([r.enrolment_id for r in students]),
                 )
             )
@@ -226,12 +252,18 @@ def load_primary_markbook(
         rows = []
         for ref in students:
             a = found.get((ref.enrolment_id, period))
-            before = found.get((ref.enrolment_id, previous)) if previous else None
+            earlier = {p: x.comment for p in _earlier(period) if (x := found.get((ref.enrolment_id, p)))}
             rows.append(
                 PrimaryRow(
-                    ref.student_id, ref.enrolment_id, ref.number, ref.full_name, ref.not_assessed,
-                    a.level if a else None, a.test_score if a else None, a.comment if a else None,
-                    before.comment if before else None,
+                    ref.student_id,
+                    ref.enrolment_id,
+                    ref.number,
+                    ref.full_name,
+                    ref.not_assessed,
+                    a.level if a else None,
+                    a.test_score if a else None,
+                    a.comment if a else None,
+                    _latest_comment(earlier, period),
                 )
             )
         locked_at = opened.assignment.locked_at if opened.assignment else None
@@ -294,9 +326,7 @@ def _parse_all(
     return out
 
 
-def _audit(
-    s: Session, actor: Actor, entity: str, entity_id: str, detail: dict[str, object]
-) -> None:
+def _audit(s: Session, actor: Actor, entity: str, entity_id: str, detail: dict[str, object]) -> None:
     audit.append(s, actor=actor.login, action="score.set", entity=entity, entity_id=entity_id, detail=detail)
 
 
@@ -341,15 +371,29 @@ def set_primary_values(
             old = getattr(row, attribute[column]) if row else None
             if old != new:
                 if row is None:
-                    row = PrimaryAssessment(enrolment_id=ref.enrolment_id, subject_id=subject_id, period=period)
+                    row = PrimaryAssessment(
+                        enrolment_id=ref.enrolment_id, subject_id=subject_id, period=period
+                    )
                     s.add(row)
                     found[ref.enrolment_id] = row
                 setattr(row, attribute[column], new)
                 s.flush()
-                _audit(s, actor, SUBJECT_ENTITY, subject_entity_id(ref.enrolment_id, subject_id, period), {
-                    "class_id": class_id, "subject_id": subject_id, "period": period,
-                    "student_id": ref.student_id, "column": column, "old": old, "new": new, "source": source,
-                })
+                _audit(
+                    s,
+                    actor,
+                    SUBJECT_ENTITY,
+                    subject_entity_id(ref.enrolment_id, subject_id, period),
+                    {
+                        "class_id": class_id,
+                        "subject_id": subject_id,
+                        "period": period,
+                        "student_id": ref.student_id,
+                        "column": column,
+                        "old": old,
+                        "new": new,
+                        "source": source,
+                    },
+                )
             changes.append(PrimaryChange(ref.student_id, column, _text(old), _text(new)))
         return tuple(changes)
 
@@ -408,20 +452,30 @@ def load_traits(db: Database, actor: Actor, class_id: int, period: str) -> Trait
             for t in s.scalars(
                 select(PrimaryTrait).where(
                     PrimaryTrait.enrolment_id.in_([r.enrolment_id for r in students]),
-                    PrimaryTrait.period.in_([p for p in (period, previous) if p]),
+                    PrimaryTrait.period.in_([period, *_earlier(period)]),
                 )
             )
         }
         rows = []
         for ref in students:
             now = [found.get((ref.enrolment_id, code, period)) for code in TRAIT_CODES]
-            before = [found.get((ref.enrolment_id, code, previous or "")) for code in TRAIT_CODES]
+            before = [
+                _latest_comment(
+                    {p: x.comment for p in _earlier(period) if (x := found.get((ref.enrolment_id, code, p)))},
+                    period,
+                )
+                for code in TRAIT_CODES
+            ]
             rows.append(
                 TraitRow(
-                    ref.student_id, ref.enrolment_id, ref.number, ref.full_name, ref.not_assessed,
+                    ref.student_id,
+                    ref.enrolment_id,
+                    ref.number,
+                    ref.full_name,
+                    ref.not_assessed,
                     tuple(t.level if t else None for t in now),
                     tuple(t.comment if t else None for t in now),
-                    tuple(t.comment if t else None for t in before),
+                    tuple(before),
                 )
             )
         homeroom = s.get(UserAccount, klass.homeroom_teacher_id) if klass.homeroom_teacher_id else None
@@ -474,7 +528,9 @@ def set_traits(
             old = (row.comment if is_comment else row.level) if row else None
             if old != new:
                 if row is None:
-                    row = PrimaryTrait(enrolment_id=ref.enrolment_id, kind=TRAIT_KINDS[code], code=code, period=period)
+                    row = PrimaryTrait(
+                        enrolment_id=ref.enrolment_id, kind=TRAIT_KINDS[code], code=code, period=period
+                    )
                     s.add(row)
                     found[(ref.enrolment_id, code)] = row
                 if is_comment:
@@ -482,10 +538,21 @@ def set_traits(
                 else:
                     row.level = new  # type: ignore[assignment]
                 s.flush()
-                _audit(s, actor, TRAIT_ENTITY, trait_entity_id(ref.enrolment_id, period), {
-                    "class_id": class_id, "period": period, "student_id": ref.student_id,
-                    "column": column, "old": old, "new": new, "source": source,
-                })
+                _audit(
+                    s,
+                    actor,
+                    TRAIT_ENTITY,
+                    trait_entity_id(ref.enrolment_id, period),
+                    {
+                        "class_id": class_id,
+                        "period": period,
+                        "student_id": ref.student_id,
+                        "column": column,
+                        "old": old,
+                        "new": new,
+                        "source": source,
+                    },
+                )
             changes.append(PrimaryChange(ref.student_id, column, _text(old), _text(new)))
         return tuple(changes)
 
@@ -496,7 +563,7 @@ def set_traits(
 def copy_previous_comments(
     db: Database, actor: Actor, class_id: int, subject_id: int | None, period: str
 ) -> int:
-    """Fill the empty comments of this period from the previous period's (subject sheet, or
+    """Fill the empty comments of this period from each student's latest earlier one (subject sheet, or
     the trait sheet when `subject_id` is None); returns how many comments were filled.
     Written comments are never overwritten: the copy is a draft to edit."""
     _check_period(period)

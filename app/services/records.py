@@ -41,6 +41,7 @@ from app.documents.record import (
     record_uuid,
     sheet_uuid,
 )
+from app.documents.render import RenderedDocument, render_record
 from app.errors import NotFound, UserFacingError
 from app.models import (
     Attendance,
@@ -70,8 +71,10 @@ __all__ = [
     "class_records",
     "describe_field",
     "find_class",
+    "find_student",
     "refused",
     "student_class_id",
+    "student_document",
     "student_record",
 ]
 
@@ -164,20 +167,23 @@ class ClassContext:
             is_demo=school.is_demo,
         )
         ids = self.loader.enrolment_ids
-        self.teachers: dict[int, str] = dict(
-            s.execute(
+        self.teachers: dict[int, str] = {
+            subject_id: name
+            for subject_id, name in s.execute(
                 select(TeachingAssignment.subject_id, UserAccount.full_name)
                 .join(UserAccount, UserAccount.id == TeachingAssignment.teacher_id)
                 .where(TeachingAssignment.class_id == class_id)
-            ).tuples()
-        )
+            )
+        }
         self.attendance: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
         for a in s.scalars(select(Attendance).where(Attendance.enrolment_id.in_(ids))):
             self.attendance[a.enrolment_id][a.semester] = (a.excused, a.unexcused)
-        self.comments = dict(
-            s.execute(select(YearComment.enrolment_id, YearComment.text).where(YearComment.enrolment_id.in_(ids)))
-            .tuples()
-        )
+        self.comments: dict[int, str] = {
+            enrolment_id: text
+            for enrolment_id, text in s.execute(
+                select(YearComment.enrolment_id, YearComment.text).where(YearComment.enrolment_id.in_(ids))
+            )
+        }
         self.awards: dict[int, list[str]] = defaultdict(list)
         for award in s.scalars(
             select(Award).where(Award.enrolment_id.in_(ids), Award.kind.in_(_AWARD_KINDS)).order_by(Award.id)
@@ -417,3 +423,22 @@ def student_record(db: Database, student_id: int, *, year: str | None = None, ac
     require_view_class(actor, class_id)
     with db.read() as s:
         return ClassContext(s, class_id).records(options or RecordOptions(), student_id=student_id)[0]
+
+
+def find_student(db: Database, ident: str) -> int:
+    """A student's database id from their student code (mã học sinh) or their database id."""
+    ident = ident.strip()
+    with db.read() as s:
+        found = s.scalar(select(Student.id).where(Student.student_code == ident))
+        if found is None and ident.isdigit():
+            found = s.scalar(select(Student.id).where(Student.id == int(ident)))
+    if found is None:
+        raise NotFound(f"Không tìm thấy học sinh có mã {ident}. Hãy nhập mã học sinh (mahocsinh).")
+    return int(found)
+
+
+def student_document(db: Database, student_id: int, *, year: str | None = None,
+                     actor: Actor = SYSTEM) -> tuple[TranscriptRecord, RenderedDocument]:
+    """The record of one student and its rendered PDF/A + XML (the preview before signing)."""
+    record = student_record(db, student_id, year=year, actor=actor)
+    return record, render_record(record)

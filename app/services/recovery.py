@@ -42,8 +42,7 @@ STATUS_RECOVERED = "recovered"
 STATUS_NEEDS_ATTENTION = "needs_attention"
 
 SYNCED_HINT = (
-    "Các học bạ đã ký và đã gửi lên Sở vẫn còn ở Sở: có thể lấy lại sau theo danh sách biên "
-    "nhận của Sở."
+    "Các học bạ đã ký và đã gửi lên Sở vẫn còn ở Sở: có thể lấy lại sau theo danh sách biên nhận của Sở."
 )
 
 
@@ -120,7 +119,9 @@ def find_good_backups(
     return good
 
 
-def check_live(db_path: Path, key: bytes | None, *, full: bool = False) -> tuple[str | None, SnapshotFacts | None]:
+def check_live(
+    db_path: Path, key: bytes | None, *, full: bool = False
+) -> tuple[str | None, SnapshotFacts | None]:
     """Open the database normally (SQLite replays the -wal) and check it; (problem, facts)."""
     errors = cipher.database_errors(key)
     try:
@@ -137,6 +138,14 @@ def check_live(db_path: Path, key: bytes | None, *, full: bool = False) -> tuple
         return str(exc), None
     finally:
         conn.close()
+
+
+INDEX_ONLY_MARKERS = ("wrong # of entries in index", "missing from index", "non-unique entry in index")
+
+
+def only_index_damage(problem: str) -> bool:
+    parts = [p for p in problem.split("; ") if p]
+    return bool(parts) and all(any(m in p for m in INDEX_ONLY_MARKERS) for p in parts)
 
 
 def _restored_sentence(result: RestoreResult, facts_lost_after: datetime | None) -> str:
@@ -162,11 +171,13 @@ def recover_at_start(
     backup_folders: Sequence[Path] = (),
     key: bytes | None = None,
     assume_unclean: bool = False,
+    full_check: bool = False,
 ) -> RecoveryReport:
     """Check `db_path` before opening it, and recover from damage. Caller holds the folder lock.
 
     `assume_unclean`: treat the side files as left by an unclean stop even without the open
     marker (the doctor, when it finds a -wal while nobody has the database open).
+    `full_check`: integrity_check instead of the faster quick_check (the doctor's repair).
     """
     events: list[str] = []
     aside: list[Path] = []
@@ -184,11 +195,11 @@ def recover_at_start(
         good = find_good_backups(backup_folders, stem, key, limit=1)
         if not good:
             return RecoveryReport(STATUS_RECOVERED if events else STATUS_OK, tuple(events))
-        info, facts = good[0]
+        info, backup_facts = good[0]
         restored = restore_backup(info.path, db_path, key=key, reason="missing", lock_held=True)
         events.append(
             f"Không thấy tệp dữ liệu “{db_path.name}” trong thư mục dữ liệu. "
-            + _restored_sentence(restored, facts.last_change_at)
+            + _restored_sentence(restored, backup_facts.last_change_at)
         )
         mark_closed(db_path)
         return RecoveryReport(STATUS_RECOVERED, tuple(events), restored, restored.set_aside)
@@ -221,7 +232,18 @@ def recover_at_start(
         aside += safe_files.copy_aside([wal, shm], folder)
         wal_problem += f" Bản chép của tệp hỏng được giữ ở “{folder}”."
 
-    problem, facts = check_live(db_path, key)
+    problem, facts = check_live(db_path, key, full=full_check)
+    if problem is not None and only_index_damage(problem):
+        # Indexes are derived data: rebuilding them loses nothing, a restore would.
+        conn = cipher.connect(db_path, key)
+        try:
+            conn.execute("REINDEX")
+        finally:
+            conn.close()
+        problem, facts = check_live(db_path, key, full=True)
+        events.append(
+            "Một số chỉ mục của cơ sở dữ liệu bị hỏng: đã dựng lại chỉ mục (REINDEX); dữ liệu không đổi."
+        )
     if problem is not None:
         good = find_good_backups(backup_folders, stem, key, limit=1)
         if not good:
@@ -249,7 +271,8 @@ def recover_at_start(
             info, backup_facts = good[0]
             restored = restore_backup(info.path, db_path, key=key, reason="wal", lock_held=True)
             events.append(
-                wal_problem + " Bản sao lưu mới hơn phần dữ liệu còn lại, nên đã dùng bản sao lưu. "
+                wal_problem
+                + " Bản sao lưu mới hơn phần dữ liệu còn lại, nên đã dùng bản sao lưu. "
                 + _restored_sentence(restored, backup_facts.last_change_at)
             )
             aside += restored.set_aside

@@ -110,7 +110,9 @@ def restore_backup(
         aside = safe_files.set_aside_folder(db_path.parent, reason)
         _write_pending(db_path, snapshot, aside)
         moved = _swap_in(db_path, aside)
-        docs = restore_documents(snapshot.parent / safe_files.DOCUMENTS_DIR, documents_dir or documents_dir_for(db_path))
+        docs = restore_documents(
+            snapshot.parent / safe_files.DOCUMENTS_DIR, documents_dir or documents_dir_for(db_path)
+        )
         log.info("restored %s from %s; old files in %s", db_path.name, snapshot.name, aside)
         return RestoreResult(db_path, snapshot, backup_time(snapshot), facts, moved, docs)
     finally:
@@ -187,9 +189,7 @@ def restore_documents(backup_store: Path, store: Path) -> DocumentRestore:
     return DocumentRestore(restored, tuple(damaged))
 
 
-def restore_for(
-    actor: Actor, snapshot: Path, db_path: Path, *, key: bytes | None = None
-) -> RestoreResult:
+def restore_for(actor: Actor, snapshot: Path, db_path: Path, *, key: bytes | None = None) -> RestoreResult:
     """Restore on a person's request: administrators only (it replaces everyone's data)."""
     _require_admin(actor)
     return restore_backup(snapshot, db_path, key=key, reason="restore")

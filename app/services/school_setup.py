@@ -9,6 +9,7 @@ Teachers' assignments, homeroom teachers and handover are in `school_staffing`; 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -177,15 +178,38 @@ def year_or_current(s: Session, school_id: int, year_id: int | None) -> SchoolYe
     )
 
 
-def clean_text(value: str | None, limit: int, what: str, *, required: bool) -> str | None:
+def clean_text(
+    value: str | None, limit: int, what: str, *, required: bool, field: str | None = None
+) -> str | None:
+    """Spaces collapsed; None when empty and optional. `what` names the field in messages."""
     text = " ".join((value or "").split())
     if not text:
         if required:
-            raise UserFacingError(f"Hãy nhập {what}.", field=what)
+            raise UserFacingError(f"Hãy nhập {what}.", field=field)
         return None
     if len(text) > limit:
-        raise UserFacingError(f"{what[0].upper()}{what[1:]} dài quá {limit} kí tự.", field=what)
+        raise UserFacingError(f"{what[0].upper()}{what[1:]} dài quá {limit} kí tự.", field=field)
     return text
+
+
+# key, longest length, name in messages, required
+SCHOOL_FIELDS: tuple[tuple[str, int, str, bool], ...] = (
+    ("name", 200, "tên trường", True),
+    ("school_code", 20, "mã trường", True),
+    ("department_code", 20, "mã Sở Giáo dục và Đào tạo", True),
+    ("province", 100, "tỉnh/thành phố", True),
+    ("issuing_place", 100, "địa danh ghi trên học bạ", True),
+    ("district", 100, "xã/phường", False),
+    ("address", 300, "địa chỉ", False),
+    ("principal_name", 100, "họ tên hiệu trưởng", False),
+)
+
+
+def clean_school_fields(values: Mapping[str, str | None]) -> dict[str, str | None]:
+    return {
+        key: clean_text(values.get(key), limit, what, required=required, field=key)
+        for key, limit, what, required in SCHOOL_FIELDS
+    }
 
 
 # --------------------------------------------------------------------------- reads
@@ -344,16 +368,11 @@ def update_school(
     principal_name: str | None = None,
 ) -> SchoolDetails:
     require_admin(actor)
-    new = {
-        "name": clean_text(name, 200, "tên trường", required=True),
-        "school_code": clean_text(school_code, 20, "mã trường", required=True),
-        "department_code": clean_text(department_code, 20, "mã Sở Giáo dục và Đào tạo", required=True),
-        "province": clean_text(province, 100, "tỉnh/thành phố", required=True),
-        "issuing_place": clean_text(issuing_place, 100, "địa danh ghi trên học bạ", required=True),
-        "district": clean_text(district, 100, "xã/phường", required=False),
-        "address": clean_text(address, 300, "địa chỉ", required=False),
-        "principal_name": clean_text(principal_name, 100, "họ tên hiệu trưởng", required=False),
-    }
+    new = clean_school_fields({
+        "name": name, "school_code": school_code, "department_code": department_code,
+        "province": province, "issuing_place": issuing_place, "district": district,
+        "address": address, "principal_name": principal_name,
+    })
     with db.write() as s:
         school = the_school(s)
         changes: dict[str, object] = {}

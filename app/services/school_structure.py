@@ -157,7 +157,7 @@ def add_subject(
 ) -> SubjectInfo:
     """A subject the programme list lacks (an optional subject, a local one)."""
     require_admin(actor)
-    clean_name = clean_text(name, 100, "tên môn học", required=True)
+    clean_name = clean_text(name, 100, "tên môn học", required=True, field="name")
     assert clean_name is not None
     _check_assessment(assessment, grade_number)
     _check_lessons(lessons_per_year)
@@ -214,7 +214,7 @@ def update_subject(
         has_results = _has_results(s, subject.id)
         changes: dict[str, object] = {}
         if name is not None:
-            clean_name = clean_text(name, 100, "tên môn học", required=True)
+            clean_name = clean_text(name, 100, "tên môn học", required=True, field="name")
             if clean_name != subject.name:
                 changes["name"] = [subject.name, clean_name]
                 subject.name = clean_name  # type: ignore[assignment]

@@ -118,21 +118,19 @@ def parse_score(raw: str) -> str | None:
             raise EntryError("Điểm không được âm. Hãy nhập một số từ 0 đến 10.")
         if _check_code(text) is not None:
             raise EntryError(
-                "Môn này đánh giá bằng điểm số, không nhập Đ/CĐ. Hãy nhập một số từ 0 đến 10, ví dụ 7 hoặc 7,5."
+                "Môn này đánh giá bằng điểm số, không nhập Đ/CĐ. "
+                "Hãy nhập một số từ 0 đến 10, ví dụ 7 hoặc 7,5."
             )
         raise EntryError(
             f"“{raw.strip()}” không phải là điểm. Hãy nhập một số từ 0 đến 10, ví dụ 7 hoặc 7,5."
         )
     value = Decimal(text.replace(",", "."))
     if value > 10:
-        raise EntryError(
-            f"Điểm {_vn(value.normalize())} lớn hơn 10. Điểm chấm theo thang 10, từ 0 đến 10."
-        )
+        raise EntryError(f"Điểm {_vn(value.normalize())} lớn hơn 10. Điểm chấm theo thang 10, từ 0 đến 10.")
     if value != value.quantize(TENTH):
         fixed = _vn(rounded(value))
         raise EntryError(
-            f"Điểm chỉ lấy một chữ số sau dấu phẩy: {_vn(value)} làm tròn thành {fixed}. "
-            f"Hãy nhập {fixed}."
+            f"Điểm chỉ lấy một chữ số sau dấu phẩy: {_vn(value)} làm tròn thành {fixed}. Hãy nhập {fixed}."
         )
     return _stored(value)
 
@@ -150,9 +148,7 @@ def parse_integer_score(raw: str) -> int | None:
     if not text:
         return None
     if _NUMBER.fullmatch(text) is None:
-        raise EntryError(
-            f"“{raw.strip()}” không phải là điểm. Hãy nhập một số nguyên từ 0 đến 10, ví dụ 8."
-        )
+        raise EntryError(f"“{raw.strip()}” không phải là điểm. Hãy nhập một số nguyên từ 0 đến 10, ví dụ 8.")
     value = Decimal(text.replace(",", "."))
     if value != value.to_integral_value():
         raise EntryError(

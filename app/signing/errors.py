@@ -72,7 +72,10 @@ class WrongPinError(SigningError):
                 "Hãy kiểm tra kỹ mã PIN trước khi nhập."
             )
         elif count_low:
-            hint = " Token báo đã có lần nhập sai: số lần thử còn lại đang giảm, hãy kiểm tra kỹ trước khi nhập lại."
+            hint = (
+                " Token báo đã có lần nhập sai: số lần thử còn lại đang giảm, "
+                "hãy kiểm tra kỹ trước khi nhập lại."
+            )
         else:
             hint = " Hãy nhập lại."
         super().__init__("Mã PIN không đúng." + hint, field="pin")
@@ -157,9 +160,7 @@ class CertificateMismatchError(SigningError):
 
 class DemoSignerRefusedError(SigningError):
     def __init__(self) -> None:
-        super().__init__(
-            "Chữ ký thử (DEMO) chỉ dùng được cho trường mẫu. Hãy ký bằng token chữ ký số thật."
-        )
+        super().__init__("Chữ ký thử (DEMO) chỉ dùng được cho trường mẫu. Hãy ký bằng token chữ ký số thật.")
 
 
 # --- one document ------------------------------------------------------------------

@@ -7,6 +7,7 @@ silently breaks that signature. The app reads every existing signature's locks i
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 from pyhanko.pdf_utils import generic
@@ -61,6 +62,11 @@ class LockState:
             if sig.lock.fields is not None and sig.lock.fields.is_locked(field_name):
                 return sig.name
         return None
+
+
+def lock_state_of(pdf: bytes) -> LockState:
+    """The signature fields of a PDF and what locks them, without any token."""
+    return read_lock_state(PdfFileReader(io.BytesIO(pdf)))
 
 
 def read_lock_state(reader: PdfFileReader) -> LockState:

@@ -65,6 +65,7 @@ class TokenThreadSigner(PKCS11Signer):
         self.last_mechanism = kwargs.get("mechanism")
         if self._reauth_pin is not None:
             kwargs["pin"] = self._reauth_pin.reveal()
+        assert self._key_handle is not None
         try:
             signature: bytes = self._key_handle.sign(data, **kwargs)
         finally:

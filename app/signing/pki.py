@@ -136,10 +136,17 @@ def self_signed_root(common_name: str, organisation: str, *, kind: Literal["rsa"
     )
 
 
-def intermediate(root: Issued, common_name: str, organisation: str, *, kind: Literal["rsa", "ec"] = "rsa") -> Issued:
+def intermediate(
+    root: Issued, common_name: str, organisation: str, *, kind: Literal["rsa", "ec"] = "rsa"
+) -> Issued:
     key = new_key(kind)
     issued = issue(
-        person_name(common_name, organisation), key.public_key(), issuer=root, usage="ca", days=3000, path_length=0
+        person_name(common_name, organisation),
+        key.public_key(),
+        issuer=root,
+        usage="ca",
+        days=3000,
+        path_length=0,
     )
     return Issued(issued.certificate, key)
 
@@ -166,4 +173,4 @@ def crl(issuer: Issued, revoked_serials: Iterable[int] = ()) -> bytes:
             .revocation_date(now - timedelta(minutes=1))
             .build()
         )
-    return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)  # type: ignore[arg-type]
+    return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)

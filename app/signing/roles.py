@@ -29,12 +29,26 @@ class RoleMode:
 
 class Role(enum.Enum):
     GVBM = RoleMode(
-        "GVBM", "Giáo viên bộ môn", "Giáo viên bộ môn xác nhận kết quả môn học của lớp", True, MDPPerm.NO_CHANGES, False
+        "GVBM",
+        "Giáo viên bộ môn",
+        "Giáo viên bộ môn xác nhận kết quả môn học của lớp",
+        True,
+        MDPPerm.NO_CHANGES,
+        False,
     )
-    GVCN = RoleMode("GVCN", "Giáo viên chủ nhiệm", "Giáo viên chủ nhiệm ký học bạ", True, MDPPerm.FILL_FORMS, False)
-    HIEU_TRUONG = RoleMode("HieuTruong", "Hiệu trưởng", "Lãnh đạo nhà trường phê duyệt học bạ", False, None, False)
+    GVCN = RoleMode(
+        "GVCN", "Giáo viên chủ nhiệm", "Giáo viên chủ nhiệm ký học bạ", True, MDPPerm.FILL_FORMS, False
+    )
+    HIEU_TRUONG = RoleMode(
+        "HieuTruong", "Hiệu trưởng", "Lãnh đạo nhà trường phê duyệt học bạ", False, None, False
+    )
     CON_DAU = RoleMode(
-        "ConDau", "Nhà trường (đóng dấu)", "Nhà trường đóng dấu và phát hành học bạ", False, MDPPerm.NO_CHANGES, True
+        "ConDau",
+        "Nhà trường (đóng dấu)",
+        "Nhà trường đóng dấu và phát hành học bạ",
+        False,
+        MDPPerm.NO_CHANGES,
+        True,
     )
 
     @property

@@ -19,7 +19,7 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509
 from pkcs11 import KeyType, Mechanism
 from pkcs11 import exceptions as p11
-from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+from pyhanko.keys import load_private_key_from_pemder
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers import Signer, SimpleSigner
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -36,6 +36,7 @@ from app.signing.errors import (
 )
 from app.signing.p11signer import TokenThreadSigner
 from app.signing.pin import Pin
+from app.signing.trust import parse_certificates
 
 
 @dataclass(frozen=True)
@@ -152,15 +153,15 @@ def _demo_signer(spec: DemoSignerSpec, now: datetime | None) -> ActiveSigner:
     cred = demo.credentials.get(spec.identity)
     if cred is None:
         raise TokenError(f"không có chứng thư DEMO cho {spec.identity}")
-    cert = load_cert_from_pemder(str(cred.cert_path))
+    [cert] = parse_certificates(cred.cert_path.read_bytes())
     info = CertificateInfo.from_der(cert.dump())
     check_for_signing(info, now=now, expected_sha256=spec.expected_cert_sha256)
-    root = load_cert_from_pemder(str(demo.root_cert_path))
+    [root] = parse_certificates(demo.root_cert_path.read_bytes())
     try:
         key = load_private_key_from_pemder(str(cred.key_path), passphrase=None)
     except (OSError, ValueError, PyHankoSigningError) as exc:
         raise TokenError(f"khoá DEMO hỏng: {exc.__class__.__name__}") from exc
-    signer = SimpleSigner(
-        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([root, cert])
-    )
+    registry = SimpleCertificateStore()  # type: ignore[no-untyped-call]
+    registry.register_multiple([root, cert])
+    signer = SimpleSigner(signing_cert=cert, signing_key=key, cert_registry=registry)
     return ActiveSigner(signer, info, True, spec=spec)

@@ -106,7 +106,9 @@ def generate_key(
         return issued
 
 
-def store_certificate(module_path: str, ref: tokens.TokenRef, pin: str, der: bytes, *, cka_id: bytes, label: str) -> None:
+def store_certificate(
+    module_path: str, ref: tokens.TokenRef, pin: str, der: bytes, *, cka_id: bytes, label: str
+) -> None:
     """Put a certificate (a CA's, or a second one for a key) on the token."""
     with tokens.session(module_path, ref, Pin(pin), rw=True) as opened:
         _store_certificate(opened, der, cka_id=cka_id, label=label)
@@ -130,4 +132,3 @@ def _store_certificate(opened: object, der: bytes, *, cka_id: bytes, label: str)
             Attribute.VALUE: der,
         }
     )
-

@@ -93,7 +93,7 @@ class _StampPage(content.PdfContent):
 
     def render(self) -> bytes:
         # Fresh resources for every document: entries of the previous writer must not leak.
-        self._resources = content.PdfResources()
+        self._resources = content.PdfResources()  # type: ignore[no-untyped-call]
         xobj = self._ensure_writer.import_page_as_xobject(self._reader)
         self.set_resource(content.ResourceType.XOBJECT, generic.pdf_name("/HocBaStamp"), xobj)
         return b"/HocBaStamp Do"
@@ -116,7 +116,7 @@ def prepare_stamp(text: StampText) -> PreparedStamp:
         background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
             y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins.uniform(1),
+            margins=layout.Margins(1, 1, 1, 1),
             inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
         ),
     )

@@ -7,6 +7,7 @@ the module for locking, so one thread (worker.TokenWorker) makes every call here
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -59,7 +60,10 @@ class TokenRef:
     label: str | None = None
 
     def describe(self) -> str:
-        parts = [f"\u201c{self.label}\u201d" if self.label else "", f"số sê-ri {self.serial}" if self.serial else ""]
+        parts = [
+            f"\u201c{self.label}\u201d" if self.label else "",
+            f"số sê-ri {self.serial}" if self.serial else "",
+        ]
         return " ".join(p for p in parts if p)
 
 
@@ -214,10 +218,8 @@ def session(
         yield opened
     finally:
         open_sessions[module_path] -= 1
-        try:
+        with contextlib.suppress(p11.PKCS11Error):  # the token is gone; nothing left to close
             opened.close()
-        except p11.PKCS11Error:
-            pass  # the token is gone; nothing left to close
 
 
 def read_certificates(opened: Any) -> tuple[CertificateInfo, ...]:

@@ -19,7 +19,11 @@ CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
 def parse_certificates(data: bytes) -> list[x509.Certificate]:
     """Every certificate in a PEM bundle, or the one in a DER file."""
     if pem.detect(data):
-        return [x509.Certificate.load(der) for kind, _h, der in pem.unarmor(data, multiple=True) if kind == "CERTIFICATE"]
+        return [
+            x509.Certificate.load(der)
+            for kind, _h, der in pem.unarmor(data, multiple=True)
+            if kind == "CERTIFICATE"
+        ]
     return [x509.Certificate.load(data)]
 
 
@@ -33,7 +37,9 @@ def bundled_roots(folder: Path | None = None) -> list[x509.Certificate]:
     return roots
 
 
-def trust_roots(extra: Iterable[bytes | x509.Certificate | Path] = (), *, bundled: bool = True) -> list[x509.Certificate]:
+def trust_roots(
+    extra: Iterable[bytes | x509.Certificate | Path] = (), *, bundled: bool = True
+) -> list[x509.Certificate]:
     roots = bundled_roots() if bundled else []
     for item in extra:
         if isinstance(item, x509.Certificate):

@@ -119,7 +119,9 @@ def _context(roots: list[x509.Certificate], crls: list[bytes], mode: str) -> Val
     return ValidationContext(trust_roots=roots, allow_fetching=False, crls=crls, revocation_mode=mode)
 
 
-def _check_one(sig: EmbeddedPdfSignature, roots: list[x509.Certificate], crls: list[bytes]) -> SignatureReport:
+def _check_one(
+    sig: EmbeddedPdfSignature, roots: list[x509.Certificate], crls: list[bytes]
+) -> SignatureReport:
     field = str(sig.field_name)
     try:
         cert = sig.signer_cert
@@ -141,8 +143,10 @@ def _check_one(sig: EmbeddedPdfSignature, roots: list[x509.Certificate], crls: l
     fieldmdp = sig.fieldmdp
     locks = docmdp == MDPPerm.NO_CHANGES or (fieldmdp is not None and fieldmdp.action == FieldMDPAction.ALL)
     level = status.modification_level
-    acceptable = bool(status.docmdp_ok) and status.coverage is not None and (
-        status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION
+    acceptable = (
+        bool(status.docmdp_ok)
+        and status.coverage is not None
+        and (status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION)
     )
     ts = status.timestamp_validity
     report = dict(
@@ -163,7 +167,7 @@ def _check_one(sig: EmbeddedPdfSignature, roots: list[x509.Certificate], crls: l
         certifies=sig.sig_object.get("/Type") != "/DocTimeStamp" and _is_certification(sig),
         locks_document=locks,
     )
-    return SignatureReport(**report, summary=_summary(name, report, level))  # type: ignore[arg-type]
+    return SignatureReport(**report, summary=_summary(name, report, level))
 
 
 def _revocation(
@@ -171,16 +175,19 @@ def _revocation(
 ) -> str:
     if status.revoked:
         return "revoked"
-    if not crls or not status.trusted:
+    if not crls:
         return "unknown"
-    # Soft-fail passes when revocation data is missing; "good" needs every certificate of
-    # the path checked, which a hard-fail pass proves.
+    # The first pass checks revocation only for certificates that name a CRL or OCSP
+    # address, and tolerates missing data. With CRLs in hand, a second pass requires
+    # revocation data for every certificate of the path: "good" only if all were checked.
     try:
         strict = validate_pdf_signature(
-            sig, _context(roots, crls, "hard-fail"), key_usage_settings=KEY_USAGE, skip_diff=True
+            sig, _context(roots, crls, "require"), key_usage_settings=KEY_USAGE, skip_diff=True
         )
     except Exception:
         return "unknown"
+    if strict.revoked:
+        return "revoked"
     return "good" if strict.trusted else "unknown"
 
 
@@ -210,8 +217,8 @@ def _summary(name: str, r: dict[str, Any], level: ModificationLevel | None) -> s
         return f"Chứng thư số của {who} đã bị thu hồi: chữ ký không còn giá trị."
     if not r["trusted"]:
         return (
-            f"Chữ ký của {who} còn nguyên vẹn nhưng chứng thư số không do nơi cấp mà nhà trường tin cậy "
-            "cấp (hoặc đã hết hạn)."
+            f"Chữ ký của {who} còn nguyên vẹn nhưng chưa được xác thực: chứng thư số không thuộc danh sách "
+            "tin cậy của nhà trường hoặc đã hết hạn."
         )
     tail = ""
     if r["locks_document"]:

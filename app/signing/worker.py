@@ -84,7 +84,9 @@ class TokenWorker:
     def list_tokens(self, module_path: str) -> Future[tuple[tokens.TokenInfo, ...]]:
         return self.submit(tokens.list_tokens, module_path)
 
-    def list_certificates(self, module_path: str, ref: tokens.TokenRef) -> Future[tuple[CertificateInfo, ...]]:
+    def list_certificates(
+        self, module_path: str, ref: tokens.TokenRef
+    ) -> Future[tuple[CertificateInfo, ...]]:
         return self.submit(tokens.list_certificates, module_path, ref)
 
     def sign_batch(
@@ -97,7 +99,9 @@ class TokenWorker:
         cancel: threading.Event | None = None,
         on_progress: Callable[[DocumentResult], None] | None = None,
     ) -> Future[BatchResult]:
-        return self.submit(sign_batch, jobs, signer, pin, options=options, cancel=cancel, on_progress=on_progress)
+        return self.submit(
+            sign_batch, jobs, signer, pin, options=options, cancel=cancel, on_progress=on_progress
+        )
 
     # --- polling ---------------------------------------------------------------
 
@@ -128,7 +132,9 @@ class TokenWorker:
             except Exception as exc:  # a vendor module misbehaving must not kill the thread
                 errors.append((path, repr(exc)))
         snapshot = TokenSnapshot(tuple(found), tuple(errors))
-        if (snapshot.identities != self._last or snapshot.module_errors != self._last_errors) and self._on_change:
+        if (
+            snapshot.identities != self._last or snapshot.module_errors != self._last_errors
+        ) and self._on_change:
             self._last, self._last_errors = snapshot.identities, snapshot.module_errors
             try:
                 self._on_change(snapshot)

@@ -1,7 +1,10 @@
-"""Start the desktop app: QApplication, shipped fonts, the main window, the event loop.
+"""Start the desktop app: QApplication, shipped fonts, then first run or sign-in, the
+main window for the signed-in person, and the event loop.
 
-`app.cli.gui` decides which database to open (and creates the demo school on first run);
-everything that needs Qt happens here.
+`app.cli.gui` decides which database to open and where the demo school lives; everything
+that needs Qt happens here. The window is always built for someone: the person who signed
+in, the admin the first-run wizard just created, or (`--as LOGIN`, demo school only) a
+named demo account — the non-interactive path for `--screenshot` and tests.
 """
 
 from __future__ import annotations
@@ -13,16 +16,22 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from app import config
+from app.errors import UserFacingError
 from app.i18n import _
 from app.models.db import Database
 from app.paths import resource
+from app.services import accounts, first_run
 from app.services.access import SYSTEM, Actor
+from app.services.accounts import SignedIn
 from app.ui import open_errors, theme
+from app.ui.app_session import AppSession
 from app.ui.context import UiContext
+from app.ui.first_run_wizard import FirstRunWizard
 from app.ui.main_window import MainWindow
 from app.ui.reads import read_overview
 
@@ -87,9 +96,11 @@ def setup_application(app: QApplication) -> None:
     app.setProperty("hocba_setup", True)
 
 
-def build_main_window(db: Database, actor: Actor = SYSTEM) -> MainWindow:
-    # Until sign-in exists the window acts with full rights, as the command line does.
-    context = UiContext(db=db, actor=actor, overview=read_overview(db, actor), database_path=db.path)
+def build_main_window(db: Database, actor: Actor = SYSTEM, *, data_dir: Path | None = None) -> MainWindow:
+    """The window for `actor` (SYSTEM, with every right, for tests and tools)."""
+    context = UiContext(
+        db=db, actor=actor, overview=read_overview(db, actor), database_path=db.path, data_dir=data_dir
+    )
     return MainWindow(context)
 
 
@@ -131,55 +142,185 @@ def run(
     db_path: Path,
     screenshot: Path | None = None,
     process_age_ms: Callable[[], float | None] = lambda: None,
+    *,
+    open_demo: Callable[[], Database] | None = None,
+    as_login: str | None = None,
+    data_dir: Path | None = None,
 ) -> int:
-    """Open the database with `open_db`, show the main window, run until it closes.
+    """Open the database with `open_db`, then run until the person quits.
 
-    With `screenshot`, grab the window to that PNG once it has been painted, and quit.
+    A database without a school starts the first-run wizard (`open_demo` makes or opens
+    the demo school). Otherwise the sign-in dialog comes first, unless `as_login` names a
+    demo account (demo only: screenshots and tests). With `screenshot`, grab the first
+    screen shown (wizard, sign-in or main window) to that PNG once painted, and quit.
     """
     started = time.perf_counter()
     app = application(headless_ok=screenshot is not None)
     setup_application(app)
+    settings = config.load(data_dir) if data_dir is not None else config.Settings()
 
-    db: Database | None = None
     try:
         db = open_db()
-        window = build_main_window(db)
     except Exception as exc:
         log.error("could not open %s", db_path, exc_info=True)
-        if db is not None:
-            db.dispose()
         show_open_error(exc, db_path)
         return 1
-
-    screenshot_failed = False
-    done = False
-
-    def on_shown() -> None:
-        nonlocal done, screenshot_failed
-        if done:
-            return
-        done = True
-        age = process_age_ms()
-        if age is not None:
-            log.info("main window shown after %.0f ms (since process start)", age)
-        log.info("main window shown %.0f ms after gui.run", (time.perf_counter() - started) * 1000)
-        if screenshot is not None:
-            if not window.grab().save(str(screenshot), "PNG"):
-                log.error("could not write screenshot %s", screenshot)
-                screenshot_failed = True
-            window.close()
-            app.quit()
-
-    watcher = _FirstPaint(on_shown, window)
-    window.installEventFilter(watcher)
-    show_window(window, fixed_size=screenshot is not None)
-    if screenshot is not None:
-        # Should the platform never paint (a minimised or hidden window), grab anyway.
-        QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, window, on_shown)
+    launcher = _Launcher(
+        app, db, db_path, settings=settings, data_dir=data_dir, open_demo=open_demo,
+        fixed_size=screenshot is not None,
+    )
+    outcome = _Outcome(app, screenshot, started, process_age_ms)
+    launcher.shown.connect(outcome.on_shown)
+    launcher.failed.connect(outcome.fail)
     try:
-        code = app.exec()
+        launcher.begin(as_login)
+        code = app.exec() if not outcome.finished else 0
     finally:
-        window.removeEventFilter(watcher)
-        window.deleteLater()
-        db.dispose()
-    return code or int(screenshot_failed)
+        launcher.dispose()
+    return outcome.code or code
+
+
+class _Outcome(QObject):
+    """Exit code, start-up timing, and the screenshot of the first screen shown."""
+
+    def __init__(
+        self,
+        app: QApplication,
+        screenshot: Path | None,
+        started: float,
+        process_age_ms: Callable[[], float | None],
+    ) -> None:
+        super().__init__(app)
+        self._app = app
+        self._screenshot = screenshot
+        self._started = started
+        self._process_age_ms = process_age_ms
+        self._first: QWidget | None = None
+        self._watcher: _FirstPaint | None = None
+        self.finished = False
+        self.code = 0
+
+    @Slot(QWidget)
+    def on_shown(self, widget: QWidget) -> None:
+        if self._first is not None:
+            return
+        self._first = widget
+        self._watcher = _FirstPaint(self._painted, widget)
+        widget.installEventFilter(self._watcher)
+        if self._screenshot is not None:
+            # Should the platform never paint (a hidden window), grab anyway.
+            QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, self, self._painted)
+
+    def _painted(self) -> None:
+        widget = self._first
+        if self.finished or widget is None:
+            return
+        age = self._process_age_ms()
+        if age is not None:
+            log.info("first screen shown after %.0f ms (since process start)", age)
+        log.info("%s shown %.0f ms after gui.run", type(widget).__name__,
+                 (time.perf_counter() - self._started) * 1000)
+        if self._screenshot is None:
+            return
+        self.finished = True
+        if not widget.grab().save(str(self._screenshot), "PNG"):
+            log.error("could not write screenshot %s", self._screenshot)
+            self.code = 1
+        self._app.quit()
+
+    @Slot(int)
+    def fail(self, code: int) -> None:
+        self.finished = True
+        self.code = code
+        self._app.quit()
+
+
+class _Launcher(QObject):
+    """First run (wizard) or sign-in, then the session; owns the open database."""
+
+    shown = Signal(QWidget)
+    failed = Signal(int)
+
+    def __init__(
+        self,
+        app: QApplication,
+        db: Database,
+        db_path: Path,
+        *,
+        settings: config.Settings,
+        data_dir: Path | None,
+        open_demo: Callable[[], Database] | None,
+        fixed_size: bool,
+    ) -> None:
+        super().__init__(app)
+        self._app = app
+        self.db = db
+        self._db_path = db_path
+        self._settings = settings
+        self._data_dir = data_dir
+        self._open_demo = open_demo
+        self._fixed_size = fixed_size
+        self.wizard: FirstRunWizard | None = None
+        self.session: AppSession | None = None
+
+    def begin(self, as_login: str | None) -> None:
+        if not first_run.has_school(self.db):
+            wizard = FirstRunWizard(self.db, open_demo=self._open_demo)
+            self.wizard = wizard
+            wizard.finished.connect(lambda result: self._wizard_done(result, as_login))
+            wizard.open()
+            self.shown.emit(wizard)
+            return
+        self._start_session(None, as_login)
+
+    def _wizard_done(self, result: int, as_login: str | None) -> None:
+        wizard, self.wizard = self.wizard, None
+        if wizard is None:
+            return
+        wizard.deleteLater()
+        if result != QDialog.DialogCode.Accepted:
+            self._app.quit()
+            return
+        if wizard.outcome == "demo" and wizard.demo_db is not None:
+            if wizard.demo_db is not self.db:
+                self.db.dispose()
+                self.db = wizard.demo_db
+            self._start_session(None, as_login)
+        else:
+            self._start_session(wizard.signed_in, None)
+
+    def _start_session(self, signed: SignedIn | None, as_login: str | None) -> None:
+        identity = first_run.school_identity(self.db)
+        if identity is None:  # pragma: no cover - begin() checked
+            self.failed.emit(1)
+            return
+        if as_login is not None:
+            try:
+                signed = accounts.sign_in_demo(self.db, as_login)
+            except UserFacingError as exc:
+                log.error("--as %s refused: %s", as_login, exc.message)
+                QMessageBox.critical(None, _("Không đăng nhập được"), exc.message)
+                self.failed.emit(2)
+                return
+        db, data_dir, fixed = self.db, self._data_dir, self._fixed_size
+        session = AppSession(
+            db,
+            build_window=lambda actor: build_main_window(db, actor, data_dir=data_dir),
+            show_window=lambda window: show_window(window, fixed_size=fixed),
+            school_name=identity.name,
+            is_demo=identity.is_demo,
+            settings=self._settings,
+            parent=self,
+        )
+        self.session = session
+        session.shown.connect(self.shown)
+        session.quit_requested.connect(self._app.quit)
+        session.start(signed)
+
+    def dispose(self) -> None:
+        if self.session is not None:
+            self.session.quit_requested.disconnect()
+            self.session.quit()
+            self.session.idle.stop()
+        self._app.setQuitOnLastWindowClosed(True)
+        self.db.dispose()

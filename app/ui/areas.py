@@ -11,11 +11,20 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QWidget
 
+from app.services.access import Actor
 from app.ui.context import UiContext
 from app.ui.pages.class_page import ClassPage
 from app.ui.reads import class_reader
 
 PageFactory = Callable[[UiContext], QWidget]
+
+
+def _everyone(_actor: Actor) -> bool:
+    return True
+
+
+def _admins(actor: Actor) -> bool:
+    return actor.is_admin
 
 
 @dataclass(frozen=True)
@@ -24,18 +33,65 @@ class Area:
     title: str  # Vietnamese source text, translated with _() when shown
     tooltip: str
     factory: PageFactory | None
+    # Whom the area is shown to at all; the services refuse the others anyway.
+    visible: Callable[[Actor], bool] = _everyone
 
 
 def _class_page(ctx: UiContext) -> QWidget:
-    return ClassPage(ctx.overview.classes, class_reader(ctx.db, ctx.actor))
+    from app.ui.pages.document_view import record_opener
+
+    return ClassPage(ctx.overview.classes, class_reader(ctx.db, ctx.actor),
+                     open_record=record_opener(ctx.db, ctx.actor))
+
+
+def _markbook_page(ctx: UiContext) -> QWidget:
+    from app.ui.pages.markbook_page import MarkbookPage
+
+    return MarkbookPage(ctx.db, ctx.actor)
+
+
+def _homeroom_page(ctx: UiContext) -> QWidget:
+    from app.ui.pages.homeroom_page import HomeroomPage
+
+    return HomeroomPage(ctx.db, ctx.actor, ctx.overview.classes)
+
+
+def _setup_page(ctx: UiContext) -> QWidget:
+    from app.ui.pages.setup_page import SetupPage
+
+    return SetupPage(ctx)
+
+
+def _audit_page(ctx: UiContext) -> QWidget:
+    from app.ui.backup_scheduler import current_scheduler
+    from app.ui.pages.audit_page import AuditPage
+
+    return AuditPage(ctx.db, ctx.actor, ctx.database_path, current_scheduler())
+
+
+def _settings_page(ctx: UiContext) -> QWidget:
+    from app.ui.pages.settings_page import SettingsPage
+
+    return SettingsPage(ctx)
 
 
 AREAS: tuple[Area, ...] = (
     Area("classes", "Lớp học", "Danh sách lớp, kết quả cả năm của học sinh và giải thích.", _class_page),
-    Area("markbook", "Sổ điểm", "Nhập điểm và nhận xét theo môn, khoá sổ.", None),
-    Area("homeroom", "Chủ nhiệm", "Rèn luyện, chuyên cần, nhận xét và xét lên lớp của lớp chủ nhiệm.", None),
+    Area("markbook", "Sổ điểm", "Nhập điểm và nhận xét theo môn, khoá sổ.", _markbook_page),
+    Area(
+        "homeroom", "Chủ nhiệm", "Rèn luyện, chuyên cần, nhận xét và xét lên lớp của lớp chủ nhiệm.",
+        _homeroom_page,
+    ),
     Area("signing", "Ký số", "Ký học bạ bằng chữ ký số theo đúng thứ tự.", None),
     Area("sync", "Đồng bộ", "Gửi học bạ đã phát hành lên Sở.", None),
     Area("lookup", "Tra cứu", "Tìm học sinh, xem và xác minh học bạ.", None),
-    Area("settings", "Cài đặt", "Ngôn ngữ, khoá màn hình, thư mục dữ liệu.", None),
+    Area(
+        "setup", "Thiết lập trường", "Thông tin trường, năm học, lớp, môn học, giáo viên và tài khoản.",
+        _setup_page, _admins,
+    ),
+    Area(
+        "audit", "Nhật ký", "Ai đã sửa gì, lúc nào; xuất Excel; sao lưu dữ liệu.",
+        _audit_page, lambda actor: actor.is_leader or actor.is_admin,
+    ),
+    Area("settings", "Cài đặt", "Ngôn ngữ, khoá màn hình, thư mục dữ liệu, giới thiệu.", _settings_page),
 )

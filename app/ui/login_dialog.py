@@ -75,7 +75,7 @@ class PersonDelegate(QStyledItemDelegate):
         return name, roles
 
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        name, roles = self._fonts(option.font)  # type: ignore[attr-defined]
+        name, roles = self._fonts(option.font)
         from PySide6.QtGui import QFontMetrics
 
         height = QFontMetrics(name).height() + QFontMetrics(roles).height() + 18
@@ -88,18 +88,18 @@ class PersonDelegate(QStyledItemDelegate):
             return
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
-        opt.text = ""  # type: ignore[attr-defined]
-        widget = opt.widget  # type: ignore[attr-defined]
+        opt.text = ""
+        widget = opt.widget
         style = widget.style() if widget is not None else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
-        palette = opt.palette  # type: ignore[attr-defined]
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        palette = opt.palette
         text_colour = palette.color(
             QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         )
-        name_font, roles_font = self._fonts(opt.font)  # type: ignore[attr-defined]
-        rect: QRect = opt.rect.adjusted(14, 8, -10, -8)  # type: ignore[attr-defined]
+        name_font, roles_font = self._fonts(opt.font)
+        rect: QRect = opt.rect.adjusted(14, 8, -10, -8)
         painter.save()
         painter.setPen(text_colour)
         painter.setFont(name_font)

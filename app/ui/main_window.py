@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.i18n import _
+from app.services.accounts import ROLE_NAMES, sorted_roles
 from app.ui import theme
 from app.ui.areas import AREAS, Area
 from app.ui.context import UiContext
+from app.ui.dialogs.change_password_dialog import ChangePasswordDialog
 from app.ui.formatting import format_year
 from app.ui.pages.class_page import ClassPage
 
@@ -32,9 +34,14 @@ LATER_AREAS = tuple(a.title for a in AREAS if a.factory is None)
 
 
 class MainWindow(QMainWindow):
+    # The session (app_session.py) signs out or locks; the window only asks.
+    sign_out_requested = Signal()
+    lock_requested = Signal()
+
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        self.areas = tuple(a for a in AREAS if a.visible(context.actor))
         self.overview = overview = context.overview
         database_path = context.database_path
         self.setWindowTitle(_("Học bạ số — {school}").format(school=overview.school_name))
@@ -43,7 +50,7 @@ class MainWindow(QMainWindow):
 
         self.pages = QStackedWidget()
         self.area_pages: dict[str, QWidget] = {}
-        for area in AREAS:
+        for area in self.areas:
             if area.factory is not None:
                 page = area.factory(context)
                 self.area_pages[area.key] = page
@@ -70,6 +77,12 @@ class MainWindow(QMainWindow):
         self._make_status_bar(database_path)
         self.class_page.status_message.connect(self._show_status)
         self._show_status(self.class_page.status_text or _("Sẵn sàng."))
+        # Pages that link elsewhere (the pre-sign checklist) ask the window to go there.
+        for page in self.area_pages.values():
+            if page is not self.class_page and hasattr(page, "status_message"):
+                page.status_message.connect(self._show_status)
+            if hasattr(page, "navigate_requested"):
+                page.navigate_requested.connect(self._on_navigate_requested)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -100,12 +113,37 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.year_label)
         layout.addWidget(self.demo_badge)
         layout.addStretch(1)
+        self._add_signed_in(layout)
         return header
+
+    def _add_signed_in(self, layout: QHBoxLayout) -> None:
+        """Who is signed in, and a button to sign out (not for the command line's SYSTEM)."""
+        actor = self.context.actor
+        self.user_label: QLabel | None = None
+        self.sign_out_button: QPushButton | None = None
+        if actor.user_id is None:
+            return
+        roles = ", ".join(_(ROLE_NAMES[r]) for r in sorted_roles(actor.roles))
+        self.user_label = QLabel(_("Đang dùng: {name}").format(name=actor.full_name))
+        self.user_label.setToolTip(f"{actor.login} · {roles}")
+        self.sign_out_button = QPushButton(_("Đăng xuất"))
+        self.sign_out_button.setStyleSheet(
+            "QPushButton { color: white; background: transparent; border: 2px solid white;"
+            " border-radius: 6px; padding: 4px 14px; } QPushButton:hover { background: #2d73c2; }"
+        )
+        self.sign_out_button.setToolTip(_("Đăng xuất để người khác dùng máy"))
+        self.sign_out_button.clicked.connect(self.sign_out_requested)
+        layout.addWidget(self.user_label)
+        layout.addWidget(self.sign_out_button)
 
     def _make_navigation(self) -> QFrame:
         nav = QFrame()
         nav.setObjectName("navigation")
-        nav.setFixedWidth(165)
+        # Wide enough for the longest title in bold (the checked button), in any language.
+        bold = QFont(self.font())
+        bold.setBold(True)
+        widest = max(QFontMetrics(bold).horizontalAdvance(_(a.title)) for a in self.areas)
+        nav.setFixedWidth(max(165, widest + 56))
         layout = QVBoxLayout(nav)
         layout.setContentsMargins(8, 12, 8, 12)
         layout.setSpacing(4)
@@ -114,7 +152,9 @@ class MainWindow(QMainWindow):
         self.nav_buttons: dict[str, QPushButton] = {}
 
         caption_added = False
-        for area in AREAS:
+        # Screens that exist first, then (under a caption) the ones still to come.
+        ordered = [a for a in self.areas if a.factory] + [a for a in self.areas if not a.factory]
+        for area in ordered:
             if area.factory is None and not caption_added:
                 caption = QLabel(_("Sắp có:"))
                 caption.setObjectName("navCaption")
@@ -149,6 +189,16 @@ class MainWindow(QMainWindow):
 
     def _make_menus(self) -> None:
         file_menu = self.menuBar().addMenu(_("&Tệp"))
+        if self.context.actor.user_id is not None:
+            self.change_password_action = QAction(_("Đổi &mật khẩu…"), self)
+            self.change_password_action.triggered.connect(self.change_password)
+            self.lock_action = QAction(_("&Khoá màn hình"), self)
+            self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+            self.lock_action.triggered.connect(self.lock_requested)
+            self.sign_out_action = QAction(_("Đăng &xuất"), self)
+            self.sign_out_action.triggered.connect(self.sign_out_requested)
+            file_menu.addActions([self.change_password_action, self.lock_action, self.sign_out_action])
+            file_menu.addSeparator()
         self.quit_action = QAction(_("&Thoát"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -172,9 +222,47 @@ class MainWindow(QMainWindow):
 
     # -- actions ------------------------------------------------------------------------------
 
+    def navigate(self, key: str, **target: object) -> bool:
+        """Show the page of area `key` at the place `target` names (class_id, subject_id,
+        student_id, period, field), through the page's `show_target` when it has one."""
+        page = self.area_pages.get(key)
+        if page is None:
+            title = next((a.title for a in AREAS if a.key == key), key)
+            self._show_status(_("Phần “{area}” chưa có trong phiên bản này.").format(area=_(title)))
+            return False
+        self.pages.setCurrentWidget(page)
+        for area in self.areas:
+            if area.key == key and area.title in self.nav_buttons:
+                self.nav_buttons[area.title].setChecked(True)
+        show_target = getattr(page, "show_target", None)
+        select = getattr(page, "select", None)  # the mark book: class, subject, period
+        class_id = target.get("class_id")
+        if callable(show_target):
+            show_target(**target)
+        elif callable(select) and isinstance(class_id, int):
+            period = target.get("period")
+            # Without a period (a whole subject), open semester I, or a primary year's end.
+            for candidate in (period,) if period else ("1", "cn"):
+                if select(class_id, target.get("subject_id"), candidate):
+                    break
+        elif isinstance(page, ClassPage) and isinstance(class_id, int):
+            page.select_class(class_id)
+        return True
+
+    @Slot(str, dict)
+    def _on_navigate_requested(self, key: str, target: dict[str, object]) -> None:
+        self.navigate(key, **target)
+
     @Slot(str)
     def _show_status(self, message: str) -> None:
         self.statusBar().showMessage(message)
+
+    @Slot()
+    def change_password(self) -> None:
+        dialog = ChangePasswordDialog(self.context.db, self.context.actor, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._show_status(_("Đã đổi mật khẩu.")))
+        dialog.open()
 
     @Slot()
     def show_about(self) -> None:

@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
 from itertools import count
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -63,10 +64,10 @@ class SerialWriter(QObject):
         future = self._pool.submit(run)
         with self._lock:
             self._futures[job_id] = future
-        future.add_done_callback(lambda _f, j=job_id: self._forget(j))
+        future.add_done_callback(partial(self._forget, job_id))
         return job_id
 
-    def _forget(self, job_id: int) -> None:
+    def _forget(self, job_id: int, _future: object = None) -> None:
         with self._lock:
             self._futures.pop(job_id, None)
 

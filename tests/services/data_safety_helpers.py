@@ -39,7 +39,11 @@ def change_scores(db: Database, n: int, *, start: int = 0) -> None:
             old, new = row.gk, f"{(i % 10) + 0.5}"
             row.gk = new
             audit.append(
-                s, actor="test", action="score.change", entity="secondary_assessment", entity_id=row.id,
+                s,
+                actor="test",
+                action="score.change",
+                entity="secondary_assessment",
+                entity_id=row.id,
                 detail={"field": "gk", "old": old, "new": new},
             )
 
@@ -105,16 +109,28 @@ while n < 0 or i < n:
     change_scores(db, 1, start=i)
     i += 1
     print(i, flush=True)
+if len(sys.argv) > 3:  # the app's scheduled backup, while the database is still open
+    from app.services.backup import create_backup
+    create_backup(path, Path(sys.argv[3]))
 import os
 os._exit(0)  # as if the power went: no close, no checkpoint, the -wal stays
 """
 
 
-def unclean_writes(path: Path, n: int) -> None:
-    """Make `n` committed changes in another process that then dies without closing the database."""
+def unclean_writes(path: Path, n: int, *, backup_to: Path | None = None) -> None:
+    """Make `n` committed changes in another process that then dies without closing the database.
+
+    With `backup_to`, that process also makes a backup before dying (as the running app would).
+    """
+    extra = [str(backup_to)] if backup_to else []
     proc = subprocess.run(
-        [sys.executable, "-c", WRITER, str(path), str(n)], cwd=ROOT, capture_output=True, text=True,
-        timeout=120, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        [sys.executable, "-c", WRITER, str(path), str(n), *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[-1] == str(n)
+    assert Path(f"{path}-wal").exists()

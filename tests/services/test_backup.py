@@ -8,16 +8,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from app.models import UserAccount
 from app.models.db import open_database
 from app.services import backup, restore
 from app.services.access import PermissionDenied, load_actor
-from app.services.backup_settings import BackupSettings, backup_folders, only_on_data_disk, save, set_backup_folders
+from app.services.backup_settings import (
+    BackupSettings,
+    backup_folders,
+    only_on_data_disk,
+    save,
+    set_backup_folders,
+)
 from app.services.backup_thinning import ThinningPolicy
 from app.services.datafolder import InstanceLock, InstanceRunning, NotEnoughSpace
 from app.services.safe_files import SET_ASIDE_DIR
-from app.models import UserAccount
-from sqlalchemy import select
 from tests.services.data_safety_helpers import (
     audit_count,
     change_scores,
@@ -208,7 +214,9 @@ def test_an_interrupted_restore_never_leaves_a_half_state(
     assert not restore.pending_path(demo).exists()
 
 
-def test_backup_refuses_when_the_disk_is_too_full(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_backup_refuses_when_the_disk_is_too_full(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from app.services import datafolder
 
     free = datafolder.free_bytes(tmp_path)

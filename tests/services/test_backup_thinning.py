@@ -26,7 +26,9 @@ policy_st = st.builds(
 
 
 @given(times_st, policy_st)
-def test_keeps_a_subset_including_the_newest_and_the_recent(times: list[datetime], policy: ThinningPolicy) -> None:
+def test_keeps_a_subset_including_the_newest_and_the_recent(
+    times: list[datetime], policy: ThinningPolicy
+) -> None:
     if not times:
         assert backups_to_keep(times, START, policy) == frozenset()
         return
@@ -47,7 +49,9 @@ def test_thinning_is_idempotent(times: list[datetime], policy: ThinningPolicy) -
 
 @given(times_st, policy_st)
 @settings(max_examples=60)
-def test_thinning_after_each_backup_equals_thinning_once(times: list[datetime], policy: ThinningPolicy) -> None:
+def test_thinning_after_each_backup_equals_thinning_once(
+    times: list[datetime], policy: ThinningPolicy
+) -> None:
     """What the app does (thin after every backup) ends where one thinning of everything would."""
     kept: set[datetime] = set()
     for t in sorted(times):
@@ -86,7 +90,9 @@ def test_backups_from_the_future_are_never_removed() -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     future = now + timedelta(days=400)
     old = [now - timedelta(days=d) for d in range(0, 2000, 3)]
-    assert future in backups_to_keep([*old, future], now, ThinningPolicy(recent=1, daily_days=0, monthly_months=0))
+    assert future in backups_to_keep(
+        [*old, future], now, ThinningPolicy(recent=1, daily_days=0, monthly_months=0)
+    )
 
 
 def test_a_policy_must_keep_something() -> None:

@@ -114,7 +114,7 @@ def test_update_school_audits_old_and_new(db: Database) -> None:
     with pytest.raises(UserFacingError, match="Hãy nhập tên trường") as caught:
         school_setup.update_school(db, admin, name=" ", school_code="x", department_code="x",
                                    province="x", issuing_place="x")
-    assert caught.value.field == "tên trường"
+    assert caught.value.field == "name"
 
 
 # --------------------------------------------------------------------------- years, grades, subjects
@@ -432,7 +432,7 @@ def test_first_run_creates_a_complete_empty_school(empty_db: Database) -> None:
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"name": " "}, "tên trường"),
+        ({"name": " "}, "name"),
         ({"levels": ()}, "levels"),
         ({"admin_login": "Quản trị"}, "login"),
         ({"admin_password": "ngan"}, "new_password"),

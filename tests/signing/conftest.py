@@ -34,11 +34,13 @@ PIN = "123456"
 SO_PIN = "87654321"
 SCHOOL = "Trường THCS Lê Quý Đôn"
 
+
 @dataclass(frozen=True)
 class TestPki:
     root: Issued
     intermediate: Issued
     other_root: Issued  # a CA the school does not trust
+    other_intermediate: Issued
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class TokenKey:
     cert: Issued
 
     def spec(self, **changes: object) -> TokenSignerSpec:
-        return TokenSignerSpec(MODULE, self.cka_id, token_label=self.label, **changes)  # type: ignore[arg-type]
+        fields: dict[str, object] = {"cert_id": self.cka_id, "token_label": self.label, **changes}
+        return TokenSignerSpec(MODULE, **fields)  # type: ignore[arg-type]
 
     @property
     def sha256(self) -> str:
@@ -126,10 +129,21 @@ def hsm(tmp_path_factory: pytest.TempPathFactory) -> Tokens:
     untrusted = _key(gv2, b"\x32", _person(other_inter, "Lê Văn Cường", usage="signing"))
 
     seal_ref = _new_token(home, "CON DAU THCS LQD", inter)
-    seal = _key(seal_ref, b"\x21", _person(inter, SCHOOL, org=SCHOOL, usage="signing"), always_authenticate=True)
+    seal = _key(
+        seal_ref, b"\x21", _person(inter, SCHOOL, org=SCHOOL, usage="signing"), always_authenticate=True
+    )
 
     return Tokens(
-        home, TestPki(root, inter, other_root), teacher, expired, not_yet, enc_only, principal, other, seal, untrusted
+        home,
+        TestPki(root, inter, other_root, other_inter),
+        teacher,
+        expired,
+        not_yet,
+        enc_only,
+        principal,
+        other,
+        seal,
+        untrusted,
     )
 
 
@@ -142,3 +156,39 @@ def worker(hsm: Tokens) -> Iterator[TokenWorker]:
 @pytest.fixture
 def trust(hsm: Tokens) -> list[bytes]:
     return [hsm.pki.root.der]
+
+
+# --- tokens made inside a test (through the worker, like every PKCS#11 call) --------------
+
+TOKENFLAGS_ATTRIBUTE = bytes.fromhex("000000008000534b")  # SoftHSM's CKA_OS_TOKENFLAGS record
+
+
+def fresh_token(hsm: Tokens, worker: TokenWorker, label: str) -> TokenKey:
+    """A new token holding a valid teacher key, for tests that damage or remove it."""
+
+    def make() -> TokenKey:
+        ref = _new_token(hsm.home, label, hsm.pki.intermediate)
+        return _key(ref, b"\x41", _person(hsm.pki.intermediate, "Phạm Thị Dung", usage="signing"))
+
+    return worker.submit(make).result()
+
+
+def token_folder(hsm: Tokens, worker: TokenWorker, label: str) -> Path:
+    [info] = [t for t in worker.list_tokens(MODULE).result() if t.label == label]
+    return softhsm.token_folder(hsm.home, info.serial)
+
+
+def set_token_flags(hsm: Tokens, worker: TokenWorker, label: str, add: int) -> None:
+    """Set PIN-state flags in SoftHSM's token file, then let the module reload it.
+
+    SoftHSM counts failed logins (CKF_USER_PIN_COUNT_LOW) but never reaches FINAL_TRY or
+    LOCKED by itself, so tests put the token in those states the way a real token reports
+    them: through its flags.
+    """
+    path = token_folder(hsm, worker, label) / "token.object"
+    data = bytearray(path.read_bytes())
+    at = data.index(TOKENFLAGS_ATTRIBUTE) + len(TOKENFLAGS_ATTRIBUTE) + 8  # skip the value type
+    flags = int.from_bytes(data[at : at + 8], "big") | add
+    data[at : at + 8] = flags.to_bytes(8, "big")
+    path.write_bytes(bytes(data))
+    assert worker.submit(tokens.reinitialize, MODULE).result()

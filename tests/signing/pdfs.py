@@ -20,7 +20,8 @@ XML_NAME = "hocba.xml"
 
 
 def record_xml(student: str) -> bytes:
-    return f'<?xml version="1.0" encoding="UTF-8"?><HocBa><HoTen>{student}</HoTen><Toan>8.5</Toan></HocBa>'.encode()
+    body = f"<HocBa><HoTen>{student}</HoTen><Toan>8.5</Toan></HocBa>"
+    return ('<?xml version="1.0" encoding="UTF-8"?>' + body).encode()
 
 
 def _page(title: str, lines: list[str]) -> bytes:
@@ -51,7 +52,10 @@ def with_fields(pdf: bytes, fields: tuple[str, ...], *, seal_lock: bool = True) 
     for i, name in enumerate(fields):
         lock = {}
         if name == "ConDau" and seal_lock:
-            lock = {"field_mdp_spec": FieldMDPSpec(FieldMDPAction.ALL), "doc_mdp_update_value": MDPPerm.NO_CHANGES}
+            lock = {
+                "field_mdp_spec": FieldMDPSpec(FieldMDPAction.ALL),
+                "doc_mdp_update_value": MDPPerm.NO_CHANGES,
+            }
         x = 40 + i * 180
         append_signature_field(writer, SigFieldSpec(name, box=(x, 60, x + 170, 120), **lock))
     out = io.BytesIO()
@@ -59,12 +63,19 @@ def with_fields(pdf: bytes, fields: tuple[str, ...], *, seal_lock: bool = True) 
     return out.getvalue()
 
 
-def student_record(student: str = "Nguyễn Thị Ánh", *, seal_lock: bool = True, extra_fields: tuple[str, ...] = ()) -> bytes:
+def student_record(
+    student: str = "Nguyễn Thị Ánh", *, seal_lock: bool = True, extra_fields: tuple[str, ...] = ()
+) -> bytes:
     """A học bạ page with the XML attached and the fields GVCN, HieuTruong, ConDau (+ extras)."""
     page = _page("HỌC BẠ — năm học 2025-2026", [f"Họ và tên: {student}", "Toán: 8,5", "Xếp loại: Tốt"])
-    return with_fields(_attach(page, XML_NAME, record_xml(student)), RECORD_FIELDS + extra_fields, seal_lock=seal_lock)
+    return with_fields(
+        _attach(page, XML_NAME, record_xml(student)), RECORD_FIELDS + extra_fields, seal_lock=seal_lock
+    )
 
 
 def subject_sheet(subject: str = "Toán", class_name: str = "6A") -> bytes:
-    page = _page(f"BẢNG ĐIỂM MÔN {subject.upper()} — LỚP {class_name}", ["1. Nguyễn Văn An: 8,0", "2. Trần Thị Bình: 9,0"])
+    page = _page(
+        f"BẢNG ĐIỂM MÔN {subject.upper()} — LỚP {class_name}",
+        ["1. Nguyễn Văn An: 8,0", "2. Trần Thị Bình: 9,0"],
+    )
     return with_fields(page, ("GVBM",))

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.cli import gui
 from app.models.db import open_database
+from app.services.access import SYSTEM
 from app.services.class_results import school_overview
+from app.services.first_run import NewSchool, create_school, has_school
 from app.ui.application import WINDOW_SIZE
 from app.ui.open_errors import describe_open_error
 
@@ -48,25 +50,63 @@ def test_a_file_that_is_not_a_database_gives_a_clear_message(
     assert path.read_bytes() == garbage, "the damaged file is kept as it was"
 
 
-def test_a_database_without_a_school_says_what_to_do(
-    ui_app: QApplication, tmp_path: Path, shown_errors: list[tuple[str, str]]
+def test_a_database_without_a_school_starts_the_first_run_wizard(
+    ui_app: QApplication, tmp_path: Path, artifacts_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "empty.sqlite3"
     open_database(path).dispose()
-    assert gui.run(path) == 1
-    assert "chưa có trường nào" in shown_errors[0][1]
+    out = artifacts_dir / "gui_run_first_start.png"
+    out.unlink(missing_ok=True)
+    caplog.set_level("INFO")
+    assert gui.run(path, screenshot=out) == 0
+    assert "FirstRunWizard shown" in caplog.text
+    assert QImage(str(out)).width() >= 800
+    db = open_database(path)
+    try:
+        assert not has_school(db), "showing the wizard writes nothing"
+    finally:
+        db.dispose()
 
 
-def test_run_with_screenshot_writes_the_window_and_exits(
+def test_run_with_screenshot_shows_the_sign_in_first(
+    ui_app: QApplication, demo_db_path: Path, artifacts_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    out = artifacts_dir / "gui_run_sign_in.png"
+    out.unlink(missing_ok=True)
+    caplog.set_level("INFO")
+    assert gui.run(demo_db_path, screenshot=out) == 0
+    assert "LoginDialog shown" in caplog.text
+    assert QImage(str(out)).width() >= 800
+
+
+def test_run_as_a_demo_account_writes_the_window_and_exits(
     ui_app: QApplication, demo_db_path: Path, artifacts_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     out = artifacts_dir / "gui_run.png"
     out.unlink(missing_ok=True)
     caplog.set_level("INFO")
-    assert gui.run(demo_db_path, screenshot=out) == 0
+    assert gui.run(demo_db_path, screenshot=out, as_login="admin") == 0
     image = QImage(str(out))
     assert (image.width(), image.height()) == WINDOW_SIZE
-    assert "main window shown" in caplog.text
+    assert "MainWindow shown" in caplog.text
+    assert "window built for admin" in caplog.text
+
+
+def test_run_as_is_refused_outside_the_demo(
+    ui_app: QApplication, tmp_path: Path, shown_errors: list[tuple[str, str]]
+) -> None:
+    path = tmp_path / "real.sqlite3"
+    db = open_database(path)
+    try:
+        create_school(db, NewSchool(
+            name="Trường THCS Thật", school_code="1", department_code="1", province="Huế",
+            issuing_place="Huế", levels=("thcs",), start_year=2026, admin_full_name="Quản Trị",
+            admin_login="quantri", admin_password="mat-khau-quan-tri",
+        ))
+    finally:
+        db.dispose()
+    assert gui.run(path, screenshot=tmp_path / "x.png", as_login="quantri") == 2
+    assert "Chỉ trường mẫu" in shown_errors[0][1]
 
 
 def test_process_age_is_plausible() -> None:
@@ -100,12 +140,29 @@ def test_open_errors_are_told_in_vietnamese(error: BaseException, expected: str)
     assert expected in text
 
 
-def test_first_run_creates_the_demo_school(tmp_path: Path) -> None:
-    path = tmp_path / "new" / "hocba.sqlite3"
-    db = gui.prepare_database(path)
+def test_the_demo_is_created_once_in_its_own_file(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "hocba-demo.sqlite3"
+    db = gui.open_or_create_demo(path)
     try:
-        overview = school_overview(db)
+        overview = school_overview(db, SYSTEM)
     finally:
         db.dispose()
     assert overview.is_demo and overview.classes
     assert sorted(p.name for p in path.parent.iterdir() if ".creating" in p.name) == []
+    db = gui.open_or_create_demo(path)  # reopened, not made again
+    try:
+        assert school_overview(db, SYSTEM).school_code == overview.school_code
+    finally:
+        db.dispose()
+    assert gui.demo_path(None).name == gui.DEMO_FILE
+    assert gui.demo_path(tmp_path / "mine.sqlite3") == tmp_path / "mine.sqlite3"
+
+
+def test_the_demo_fills_an_empty_named_file(tmp_path: Path) -> None:
+    path = tmp_path / "chosen.sqlite3"
+    open_database(path).dispose()
+    db = gui.open_or_create_demo(path)
+    try:
+        assert school_overview(db, SYSTEM).is_demo
+    finally:
+        db.dispose()

@@ -67,6 +67,19 @@ def _conduct_year(row: HomeroomStudent) -> str:
     return level_text(row.conduct_year)
 
 
+_SHORT_PROMOTION = {"ren_luyen_he": "Rèn luyện hè"}
+_SHORT_TITLE = {"xuat_sac": "Xuất sắc", "gioi": "Giỏi"}
+
+
+def _short_promotion(row: HomeroomStudent) -> str:
+    # The table is narrow; the tooltip and the "Vì sao?" panel give the full wording.
+    return _(_SHORT_PROMOTION.get(row.promotion or "", row.promotion_label))
+
+
+def _short_title(row: HomeroomStudent) -> str:
+    return _(_SHORT_TITLE[row.title]) if row.title in _SHORT_TITLE else ""
+
+
 def _promotion_font(row: HomeroomStudent) -> QFont | None:
     return _bold(row) if row.problem or row.promotion in _BACKGROUND_BY_PROMOTION else None
 
@@ -89,6 +102,29 @@ def _absence_edit(semester: int, which: str) -> Edit:
     return Edit(key=f"absent:{semester}:{which}", value=lambda r: r.absent(semester)[index], editor="count")
 
 
+def attendance_columns() -> tuple[Column, ...]:
+    """The attendance grid: sessions absent per semester, with and without permission."""
+    return (
+        Column(_("STT"), lambda r: str(r.number), ALIGN_RIGHT),
+        Column(_("Họ và tên"), lambda r: r.full_name, font=_bold),
+        _absence_column(1, "excused"),
+        _absence_column(1, "unexcused"),
+        _absence_column(2, "excused"),
+        _absence_column(2, "unexcused"),
+        Column(_("Cả năm"), lambda r: str(r.sessions_absent), ALIGN_RIGHT, foreground=_over_limit_fg,
+               font=lambda r: _bold(r) if r.sessions_absent > ABSENCE_LIMIT else None,
+               header_tooltip=_("Tổng số buổi nghỉ cả năm; quá 45 buổi thì ở lại lớp (Thông tư 22).")),
+        Column(_("Lên lớp"), lambda r: r.promotion_label, background=_bg, font=_promotion_font),
+    )
+
+
+ABSENCE_LIMIT = 45
+
+
+def _over_limit_fg(row: HomeroomStudent) -> QColor | None:
+    return QColor("#8b1a1a") if row.sessions_absent > ABSENCE_LIMIT else None
+
+
 def _absence_column(semester: int, which: str) -> EditColumn:
     index = 0 if which == "excused" else 1
     term = "HKI" if semester == 1 else "HKII"
@@ -97,10 +133,10 @@ def _absence_column(semester: int, which: str) -> EditColumn:
         _("Nghỉ {term} {kind}").format(term=term, kind=kind),
         lambda r: str(r.absent(semester)[index]),
         ALIGN_RIGHT,
-        header_tooltip=_("Số buổi nghỉ học {term}, {kind}. Bấm đúp hoặc gõ số để sửa.").format(
+        header_tooltip=_("Số buổi nghỉ học {term}, {kind}. Gõ số hoặc bấm đúp để sửa.").format(
             term=term, kind=kind
         ),
-        header_display=_("Nghỉ {term}\n{kind}").format(term=term, kind="P" if which == "excused" else "KP"),
+        header_display=_("{term}\n{kind}").format(term=term, kind=kind),
         edit=_absence_edit(semester, which),
     )
 
@@ -138,6 +174,7 @@ def homeroom_columns(primary: bool) -> tuple[Column, ...]:
                 _("Rèn luyện {term}").format(term=label),
                 _level_getter(f"conduct_{period}"),
                 ALIGN_CENTER,
+                background=_bg,
                 header_tooltip=_("Kết quả rèn luyện {term}: bấm đúp vào ô để chọn.").format(term=label),
                 header_display=_("Rèn luyện\n{term}").format(term=label),
                 edit=_conduct_edit(period),
@@ -147,19 +184,18 @@ def homeroom_columns(primary: bool) -> tuple[Column, ...]:
             header_tooltip=_("Kết quả rèn luyện cả năm (→ sau rèn luyện hè, nếu có)."),
             header_display=_("Rèn luyện\ncả năm"),
         ))
-    for semester in (1, 2):
-        columns.append(_absence_column(semester, "excused"))
-        columns.append(_absence_column(semester, "unexcused"))
     columns += [
         Column(_("Tổng số buổi nghỉ"), lambda r: str(r.sessions_absent), ALIGN_RIGHT, tip, _bg,
-               header_tooltip=_("Cả năm; quá 45 buổi thì ở lại lớp (Thông tư 22)."),
-               header_display=_("Tổng\nnghỉ")),
+               header_tooltip=_("Cả năm, có phép và không phép; nhập ở thẻ “Chuyên cần”."),
+               header_display=_("Số buổi\nnghỉ")),
         Column(
             _("Hoàn thành chương trình") if primary else _("Lên lớp"),
-            lambda r: r.promotion_label, tooltip=lambda r: tip(r) or r.promotion_label, background=_bg,
+            _short_promotion, tooltip=lambda r: tip(r) or r.promotion_label, background=_bg,
             foreground=_promotion_fg, font=_promotion_font,
+            header_display=_("Hoàn thành\nchương trình") if primary else None,
         ),
-        Column(_("Danh hiệu"), lambda r: r.title_label or "", tooltip=tip, background=_bg),
+        Column(_("Danh hiệu"), _short_title, tooltip=lambda r: tip(r) or r.title_label, background=_bg,
+               header_tooltip=_("Học sinh Xuất sắc hoặc Học sinh Giỏi (Thông tư 22, Điều 15).")),
     ]
     return tuple(columns)
 

@@ -45,8 +45,9 @@ READ_ONLY_BG = QColor("#f4f4f4")
 NOT_ASSESSED_FG = QColor("#777777")
 MAX_PASTE_ROWS = 200
 
-# How a write is submitted: (the call to run on the writer thread, the error callback).
-Submit = Callable[[Callable[[], object], Callable[[BaseException], None]], object]
+# How a write is submitted: the call to run on the writer thread, then the callbacks for
+# failure and success (called back on the GUI thread).
+Submit = Callable[[Callable[[], object], Callable[[BaseException], None], Callable[[object], None]], object]
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def parse_clipboard(text: str) -> list[list[str]]:
 class MarkbookModel(QAbstractTableModel):
     entry_refused = Signal(int, int, str)  # row, column, message
     values_saved = Signal(int)  # how many cells were accepted (typed, pasted or cleared)
+    values_written = Signal()  # a queued write reached the file
     write_failed = Signal(str)  # message; the page reloads the sheet
 
     def __init__(self, submit: Submit | None = None, parent: Any = None) -> None:
@@ -100,8 +102,13 @@ class MarkbookModel(QAbstractTableModel):
 
     def is_editable(self, r: int, c: int) -> bool:
         column = self.column(c)
-        return bool(self._sheet and self._sheet.can_edit and column and column.editable
-                    and 0 <= r < len(self._sheet.rows))
+        return bool(
+            self._sheet
+            and self._sheet.can_edit
+            and column
+            and column.editable
+            and 0 <= r < len(self._sheet.rows)
+        )
 
     def take_refusal(self, row: int, column: int) -> Refusal | None:
         """The refusal of the last commit at (row, column), if that commit was refused."""
@@ -129,18 +136,28 @@ class MarkbookModel(QAbstractTableModel):
         height = len(block)
         width = max(len(row) for row in block)
         if height > MAX_PASTE_ROWS or top + height > self.rowCount():
-            return self._refuse(top, left, text, _(
-                "Dữ liệu dán có {n} dòng nhưng từ dòng đang chọn đến cuối danh sách chỉ còn {m} học sinh. "
-                "Hãy chọn đúng ô bắt đầu hoặc bớt dòng trong Excel."
-            ).format(n=height, m=self.rowCount() - top))
+            return self._refuse(
+                top,
+                left,
+                text,
+                _(
+                    "Dữ liệu dán có {n} dòng nhưng từ dòng đang chọn đến cuối danh sách "
+                    "chỉ còn {m} học sinh. Hãy chọn đúng ô bắt đầu hoặc bớt dòng trong Excel."
+                ).format(n=height, m=self.rowCount() - top),
+            )
         for c in range(left, left + width):
             if not self.is_editable(top, c):
                 column = self.column(c)
                 name = column.header.replace("\n", " ") if column else _("ngoài bảng")
-                return self._refuse(top, left, text, _(
-                    "Không dán được vào cột “{name}”. Hãy chọn ô bắt đầu sao cho khối dữ liệu "
-                    "chỉ rơi vào các cột nhập điểm, đánh giá hoặc nhận xét."
-                ).format(name=name))
+                return self._refuse(
+                    top,
+                    left,
+                    text,
+                    _(
+                        "Không dán được vào cột “{name}”. Hãy chọn ô bắt đầu sao cho khối dữ liệu "
+                        "chỉ rơi vào các cột nhập điểm, đánh giá hoặc nhận xét."
+                    ).format(name=name),
+                )
         cells = [
             (top + i, left + j, value)
             for i, row in enumerate(block)
@@ -153,8 +170,11 @@ class MarkbookModel(QAbstractTableModel):
 
     def clear(self, indexes: Sequence[_Index]) -> bool:
         """Delete key: empty the editable selected cells (one batch, one transaction)."""
-        cells = [(i.row(), i.column(), "") for i in indexes
-                 if self.is_editable(i.row(), i.column()) and self._stored(i.row(), i.column()) is not None]
+        cells = [
+            (i.row(), i.column(), "")
+            for i in indexes
+            if self.is_editable(i.row(), i.column()) and self._stored(i.row(), i.column()) is not None
+        ]
         if not cells:
             return False
         return self._enter_batch(cells, "clear")
@@ -196,6 +216,7 @@ class MarkbookModel(QAbstractTableModel):
             return False
         if stored == sheet.stored(r, key):
             return True
+        sheet.note_change(r, key)
         sheet.apply(r, key, stored)
         self._changed_rows(r, r)
         self._write([CellEntry(sheet.student_id(r), key, stored or "")], source)
@@ -219,14 +240,23 @@ class MarkbookModel(QAbstractTableModel):
                 name=sheet.student_name(r), col=sheet.columns[c].header.replace("\n", " ")
             )
             more = _(" (và {n} ô khác)").format(n=len(problems) - 1) if len(problems) > 1 else ""
-            return self._refuse(r, c, "", _("Chưa dán gì vì có {n} ô không hợp lệ{more}. {where}: {msg}").format(
-                n=len(problems), more=more, where=where, msg=message))
+            return self._refuse(
+                r,
+                c,
+                "",
+                _("Chưa dán gì vì có {n} ô không hợp lệ{more}. {where}: {msg}").format(
+                    n=len(problems), more=more, where=where, msg=message
+                ),
+            )
         changed = [(r, key, stored) for r, key, stored in parsed if stored != sheet.stored(r, key)]
         for r, key, stored in changed:
+            sheet.note_change(r, key)
             sheet.apply(r, key, stored)
         if changed:
             self._changed_rows(min(r for r, _k, _s in changed), max(r for r, _k, _s in changed))
-            self._write([CellEntry(sheet.student_id(r), key, stored or "") for r, key, stored in changed], source)
+            self._write(
+                [CellEntry(sheet.student_id(r), key, stored or "") for r, key, stored in changed], source
+            )
         self.values_saved.emit(len(changed))
         return True
 
@@ -242,7 +272,10 @@ class MarkbookModel(QAbstractTableModel):
         def job() -> object:
             return sheet.write(entries, source)
 
-        self._submit(job, self._on_write_error)
+        self._submit(job, self._on_write_error, self._on_written)
+
+    def _on_written(self, _result: object) -> None:
+        self.values_written.emit()
 
     def _on_write_error(self, exc: BaseException) -> None:
         if isinstance(exc, UserFacingError):
@@ -316,7 +349,9 @@ class MarkbookModel(QAbstractTableModel):
             parts.append(_("Ô này đã được sửa {n} lần; xem lịch sử ở khung bên phải.").format(n=count))
         return "\n".join(parts) or None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal:
             return None
         column = self.column(section)
@@ -352,6 +387,7 @@ class MarkbookModel(QAbstractTableModel):
         self.last_refusal = None
         if stored == sheet.stored(r, key):
             return True
+        sheet.note_change(r, key)
         sheet.apply(r, key, stored)
         self._changed_rows(r, r)
         self._write([CellEntry(sheet.student_id(r), key, stored or "")], "typed")

@@ -74,6 +74,21 @@ class Sheet(ABC):
     def __init__(self, db: Database, actor: Actor) -> None:
         self.db = db
         self.actor = actor
+        # Corrections made since the sheet was loaded (the loaded counts come from the log).
+        self._new_corrections: dict[tuple[int, str], int] = {}
+
+    def note_change(self, r: int, key: str) -> None:
+        """Count a correction when a recorded value is replaced (for the corner mark)."""
+        if self.stored(r, key) is not None:
+            cell = (self.student_id(r), key)
+            self._new_corrections[cell] = self._new_corrections.get(cell, 0) + 1
+
+    def corrections(self, r: int, key: str) -> int:
+        cell = (self.student_id(r), key)
+        return self.loaded_corrections(cell) + self._new_corrections.get(cell, 0)
+
+    @abstractmethod
+    def loaded_corrections(self, cell: tuple[int, str]) -> int: ...
 
     # -- rows ---------------------------------------------------------------------------
     @abstractmethod
@@ -93,9 +108,6 @@ class Sheet(ABC):
 
     @abstractmethod
     def apply(self, r: int, key: str, stored: str | None) -> None: ...
-
-    @abstractmethod
-    def corrections(self, r: int, key: str) -> int: ...
 
     def display(self, r: int, c: int) -> str:
         column = self.columns[c]
@@ -172,9 +184,13 @@ class SecondarySheet(Sheet):
             subject=book.subject_name, cls=book.class_name, sem=ROMAN[book.semester]
         )
         if book.kind == "comment":
-            self.entry_hint = _("Môn đánh giá bằng nhận xét: gõ Đ (Đạt) hoặc CĐ (Chưa đạt); gõ d, cd cũng được.")
+            self.entry_hint = _(
+                "Môn đánh giá bằng nhận xét: gõ Đ (Đạt) hoặc CĐ (Chưa đạt); gõ d, cd cũng được."
+            )
         else:
-            self.entry_hint = _("Gõ điểm từ 0 đến 10, một chữ số thập phân (7 hoặc 7,5); Enter xuống dòng, Tab sang cột.")
+            self.entry_hint = _(
+                "Gõ điểm từ 0 đến 10, một chữ số thập phân (7 hoặc 7,5); Enter xuống dòng, Tab sang cột."
+            )
         self.columns = self._columns(book.tx_columns)
 
     def _columns(self, tx_count: int) -> tuple[SheetColumn, ...]:
@@ -182,27 +198,49 @@ class SecondarySheet(Sheet):
         what = _("điểm") if book.kind == "score" else _("đánh giá")
         cols = [_NUMBER, _NAME]
         for i in range(tx_count):
-            extra = "" if i < book.tx_required else _(" (thêm, ngoài {n} lần bắt buộc)").format(n=book.tx_required)
+            extra = (
+                ""
+                if i < book.tx_required
+                else _(" (thêm, ngoài {n} lần bắt buộc)").format(n=book.tx_required)
+            )
             cols.append(
-                SheetColumn(tx_column(i), f"TX{i + 1}",
-                            _("Đánh giá thường xuyên lần {n} (hệ số 1)").format(n=i + 1) + extra, "entry")
+                SheetColumn(
+                    tx_column(i),
+                    f"TX{i + 1}",
+                    _("Đánh giá thường xuyên lần {n} (hệ số 1)").format(n=i + 1) + extra,
+                    "entry",
+                )
             )
         cols.append(SheetColumn("gk", _("Giữa kì"), _("Đánh giá giữa kì (hệ số 2)"), "entry"))
         cols.append(SheetColumn("ck", _("Cuối kì"), _("Đánh giá cuối kì (hệ số 3)"), "entry"))
         sem = ROMAN[book.semester]
         if book.kind == "score":
-            formula = _("= (tổng điểm TX + 2 × giữa kì + 3 × cuối kì) / (số điểm TX + 5), làm tròn một chữ số")
-            this = SheetColumn("semester", _("ĐTB\nHK {sem}").format(sem=sem),
-                               _("Điểm trung bình môn học kì {sem} {f}").format(sem=sem, f=formula), "result")
+            formula = _(
+                "= (tổng điểm TX + 2 × giữa kì + 3 × cuối kì) / (số điểm TX + 5), làm tròn một chữ số"
+            )
+            this = SheetColumn(
+                "semester",
+                _("ĐTB\nHK {sem}").format(sem=sem),
+                _("Điểm trung bình môn học kì {sem} {f}").format(sem=sem, f=formula),
+                "result",
+            )
             other = SheetColumn("other", _("ĐTB\nHK I"), _("Điểm trung bình môn học kì I"), "result")
-            year = SheetColumn("year", _("ĐTB\ncả năm"), _("= (ĐTB học kì I + 2 × ĐTB học kì II) / 3"), "result")
+            year = SheetColumn(
+                "year", _("ĐTB\ncả năm"), _("= (ĐTB học kì I + 2 × ĐTB học kì II) / 3"), "result"
+            )
         else:
-            this = SheetColumn("semester", _("Kết quả\nHK {sem}").format(sem=sem),
-                               _("Đạt khi đủ {w}, cuối kì Đạt và ít nhất 2/3 số lần Đạt").format(w=what), "result")
+            this = SheetColumn(
+                "semester",
+                _("Kết quả\nHK {sem}").format(sem=sem),
+                _("Đạt khi đủ {w}, cuối kì Đạt và ít nhất 2/3 số lần Đạt").format(w=what),
+                "result",
+            )
             other = SheetColumn("other", _("Kết quả\nHK I"), _("Kết quả học kì I"), "result")
             year = SheetColumn("year", _("Kết quả\ncả năm"), _("Cả năm lấy kết quả học kì II"), "result")
         cols += [other, this, year] if book.semester == 2 else [this]
-        cols.append(SheetColumn(COLUMN_COMMENT, _("Nhận xét"), _("Nhận xét của giáo viên bộ môn (nếu có)"), "comment"))
+        cols.append(
+            SheetColumn(COLUMN_COMMENT, _("Nhận xét"), _("Nhận xét của giáo viên bộ môn (nếu có)"), "comment")
+        )
         return tuple(cols)
 
     def add_tx_column(self) -> bool:
@@ -259,16 +297,20 @@ class SecondarySheet(Sheet):
     def apply(self, r: int, key: str, stored: str | None) -> None:
         self.rows[r] = self._row(r).with_value(key, stored, self.book)
 
-    def corrections(self, r: int, key: str) -> int:
-        return self.book.corrections.get((self.student_id(r), key), 0)
+    def loaded_corrections(self, cell: tuple[int, str]) -> int:
+        return self.book.corrections.get(cell, 0)
 
     def write(self, entries: Sequence[mb.CellEntry], source: str) -> object:
         b = self.book
-        return mb.set_scores(self.db, self.actor, b.class_id, b.subject_id, b.semester, entries, source=source)
+        return mb.set_scores(
+            self.db, self.actor, b.class_id, b.subject_id, b.semester, entries, source=source
+        )
 
     def history(self, r: int, key: str) -> tuple[CellChange, ...]:
         b = self.book
-        return mb.cell_history(self.db, self.actor, b.class_id, b.subject_id, b.semester, self.student_id(r), key)
+        return mb.cell_history(
+            self.db, self.actor, b.class_id, b.subject_id, b.semester, self.student_id(r), key
+        )
 
     def reload(self) -> SecondarySheet:
         b = self.book
@@ -294,12 +336,20 @@ class PrimarySubjectSheet(Sheet):
             subject=book.subject_name, cls=book.class_name, period=_(mp.PERIOD_NAMES[book.period])
         )
         self.entry_hint = _("Mức đạt: gõ T (Hoàn thành tốt), H (Hoàn thành) hoặc C (Chưa hoàn thành)")
-        cols = [_NUMBER, _NAME, SheetColumn("level", _("Mức đạt"), _("T: Hoàn thành tốt · H: Hoàn thành · "
-                                                                      "C: Chưa hoàn thành"), "entry")]
+        cols = [
+            _NUMBER,
+            _NAME,
+            SheetColumn(
+                "level", _("Mức đạt"), _("T: Hoàn thành tốt · H: Hoàn thành · C: Chưa hoàn thành"), "entry"
+            ),
+        ]
         if book.test_column:
             self.entry_hint += _("; điểm kiểm tra là số nguyên 0–10")
-            cols.append(SheetColumn("test", _("Điểm\nkiểm tra"), _("Điểm bài kiểm tra định kì: số nguyên 0–10"),
-                                    "entry"))
+            cols.append(
+                SheetColumn(
+                    "test", _("Điểm\nkiểm tra"), _("Điểm bài kiểm tra định kì: số nguyên 0–10"), "entry"
+                )
+            )
         cols.append(SheetColumn(COLUMN_COMMENT, _("Nhận xét"), _("Nhận xét của giáo viên"), "comment"))
         self.columns = tuple(cols)
 
@@ -332,6 +382,8 @@ class PrimarySubjectSheet(Sheet):
 
     def is_poor(self, r: int, c: int) -> bool:
         key = self.columns[c].key
+        if key not in ("level", "test"):
+            return False
         value = self.stored(r, key)
         return (key == "level" and value == "C") or (key == "test" and value is not None and int(value) < 5)
 
@@ -347,18 +399,22 @@ class PrimarySubjectSheet(Sheet):
         row = self._row(r)
         if key == "test":
             self.rows[r] = replace(row, test_score=None if stored is None else int(stored))
+        elif key == "level":
+            self.rows[r] = replace(row, level=stored)
         else:
-            self.rows[r] = replace(row, **{key: stored})
+            self.rows[r] = replace(row, comment=stored)
 
-    def corrections(self, r: int, key: str) -> int:
-        return self.book.corrections.get((self.student_id(r), key), 0)
+    def loaded_corrections(self, cell: tuple[int, str]) -> int:
+        return self.book.corrections.get(cell, 0)
 
     def previous_comment(self, r: int, key: str) -> str | None:
         return self._row(r).previous_comment
 
     def write(self, entries: Sequence[mb.CellEntry], source: str) -> object:
         b = self.book
-        return mp.set_primary_values(self.db, self.actor, b.class_id, b.subject_id, b.period, entries, source=source)
+        return mp.set_primary_values(
+            self.db, self.actor, b.class_id, b.subject_id, b.period, entries, source=source
+        )
 
     def history(self, r: int, key: str) -> tuple[CellChange, ...]:
         b = self.book
@@ -398,7 +454,11 @@ class TraitsSheet(Sheet):
             kind = _("Phẩm chất") if code in tt27.QUALITIES else _("Năng lực")
             name = mp.TRAIT_NAMES[code]
             header = _SHORT_TRAIT_HEADERS.get(code, name)
-            cols.append(SheetColumn(code, _(header), f"{kind} {_(name)}: T (Tốt) · Đ (Đạt) · C (Cần cố gắng)", "entry"))
+            cols.append(
+                SheetColumn(
+                    code, _(header), f"{kind} {_(name)}: T (Tốt) · Đ (Đạt) · C (Cần cố gắng)", "entry"
+                )
+            )
         self.columns = tuple(cols)
 
     def _row(self, r: int) -> mp.TraitRow:
@@ -451,8 +511,8 @@ class TraitsSheet(Sheet):
             levels[i] = stored
             self.rows[r] = replace(row, levels=tuple(levels))
 
-    def corrections(self, r: int, key: str) -> int:
-        return self.sheet.corrections.get((self.student_id(r), key), 0)
+    def loaded_corrections(self, cell: tuple[int, str]) -> int:
+        return self.sheet.corrections.get(cell, 0)
 
     def comment_key(self, r: int, c: int) -> str | None:
         column = self.columns[c]
@@ -472,7 +532,9 @@ class TraitsSheet(Sheet):
 
     def history(self, r: int, key: str) -> tuple[CellChange, ...]:
         s = self.sheet
-        return mp.primary_cell_history(self.db, self.actor, s.class_id, None, s.period, self.student_id(r), key)
+        return mp.primary_cell_history(
+            self.db, self.actor, s.class_id, None, s.period, self.student_id(r), key
+        )
 
     def reload(self) -> TraitsSheet:
         s = self.sheet

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
-from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
+from PySide6.QtCore import QItemSelection, QModelIndex, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QSplitter,
     QTableView,
@@ -28,10 +30,13 @@ from PySide6.QtWidgets import (
 
 from app.errors import UserFacingError
 from app.i18n import _
+from app.models.db import Database
+from app.services.access import Actor
 from app.services.class_results import ClassResults, ClassSummary, StudentResultRow
 from app.ui.formatting import NO_VALUE, counts_line, format_year, is_incomplete
 from app.ui.itemmodels import DataclassTableModel
 from app.ui.itemmodels.class_tables import CLASS_COLUMNS, student_columns
+from app.ui.pages.class_excel_actions import ClassExcelActions
 from app.ui.reads import ClassReader
 
 log = logging.getLogger(__name__)
@@ -49,6 +54,9 @@ class ClassPage(QWidget):
         classes: Sequence[ClassSummary],
         read_class: ClassReader,
         parent: QWidget | None = None,
+        *,
+        excel: tuple[Database, Actor] | None = None,  # the Excel buttons need the database
+        open_record: Callable[[QWidget, int], object] | None = None,  # the học bạ preview
     ) -> None:
         super().__init__(parent)
         self._read_class = read_class
@@ -74,6 +82,20 @@ class ClassPage(QWidget):
         picker.addWidget(pick_label)
         picker.addWidget(self.class_combo)
         picker.addStretch(1)
+        # "Xem học bạ" (also a double click on a student): the PDF to check before signing.
+        self._open_record = open_record
+        self.record_button = QPushButton(_("Xem &học bạ"))
+        self.record_button.setToolTip(_("Xem học bạ (PDF) của học sinh đang chọn, để kiểm tra trước khi ký"))
+        self.record_button.setEnabled(False)
+        self.record_button.setVisible(open_record is not None)
+        self.record_button.clicked.connect(self.open_selected_record)
+        picker.addWidget(self.record_button)
+        self.excel_actions: ClassExcelActions | None = None
+        if excel is not None:
+            self.excel_actions = ClassExcelActions(*excel, classes, self._current_summary, self)
+            self.excel_actions.status_message.connect(self.status_message)
+            self.excel_actions.students_imported.connect(self._reload_current)
+            picker.addWidget(self.excel_actions)
 
         self.counts_label = QLabel()
         self.counts_label.setObjectName("countsLine")
@@ -91,6 +113,7 @@ class ClassPage(QWidget):
         self.table = self._make_table()
         self.table.setModel(self.student_model)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.table.doubleClicked.connect(self._on_double_clicked)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.setChildrenCollapsible(False)
@@ -182,6 +205,23 @@ class ClassPage(QWidget):
 
     # -- reacting ------------------------------------------------------------------------------
 
+    def _current_summary(self) -> ClassSummary | None:
+        return self.class_model.row_at(self.class_model.index(self.class_combo.currentIndex(), 0))
+
+    @Slot()
+    def _reload_current(self) -> None:
+        """After an import: read the class again and put its new size in the class picker."""
+        index, summary = self.class_combo.currentIndex(), self._current_summary()
+        if summary is None:
+            return
+        self._load_class(summary)
+        if self._results is not None:
+            rows = list(self.class_model.rows)
+            rows[index] = replace(summary, student_count=len(self._results.rows))
+            with QSignalBlocker(self.class_combo):
+                self.class_model.set_rows(rows)
+                self.class_combo.setCurrentIndex(index)
+
     @Slot(int)
     def _on_class_changed(self, index: int) -> None:
         summary = self.class_model.row_at(self.class_model.index(index, 0))
@@ -222,6 +262,18 @@ class ClassPage(QWidget):
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         self._show_explanation(self.selected_student())
+        self.record_button.setEnabled(self.selected_student() is not None)
+
+    @Slot(QModelIndex)
+    def _on_double_clicked(self, _index: QModelIndex) -> None:
+        self.open_selected_record()
+
+    @Slot()
+    def open_selected_record(self) -> object:
+        row = self.selected_student()
+        if row is None or self._open_record is None:
+            return None
+        return self._open_record(self, row.student_id)
 
     def _show_explanation(self, row: StudentResultRow | None) -> None:
         if row is None:
