@@ -54,9 +54,6 @@ QT_MODULES_ALLOWED = frozenset(
         "QtConcurrent", "QtDBus",  # linked by the above on some platforms
     }
 )  # fmt: skip
-# Bundled even before any app module imports them: the issue asks for PDF preview, and the
-# documents screens import these lazily.
-QT_MODULES_PRELOADED = ("PySide6.QtPdf", "PySide6.QtPdfWidgets")
 
 # plugin type -> plugin base names kept (file name without "lib" prefix and extension).
 QT_PLUGINS_KEPT: dict[str, frozenset[str]] = {
@@ -77,6 +74,11 @@ QT_PLUGIN_TYPES_DROPPED = (
     "renderers", "renderplugins", "sceneparsers", "geometryloaders", "assetimporters", "vectorimageformats",
 )  # fmt: skip
 
+# Libraries Qt's hooks add on Windows for OpenGL: the software renderer (opengl32sw.dll,
+# about 20 MB) and Direct3D's shader compiler. A widgets app that renders PDFs into images
+# never uses OpenGL, so the fallback renderer is dead weight.
+LIBRARIES_DROPPED = ("opengl32sw.dll", "d3dcompiler_*.dll", "libEGL.dll", "libGLESv2.dll")
+
 # Python packages that are only ever imported by development tools or by optional code paths
 # of libraries we do not use. A test checks that no app module imports any of them.
 PYTHON_EXCLUDES = (
@@ -87,6 +89,9 @@ PYTHON_EXCLUDES = (
     "pygments",  # Mako's optional syntax highlighting of template errors (4.5 MB)
     "PIL.AvifImagePlugin", "PIL._avif",  # AVIF images: libavif alone is 4.7 MB
     "PIL.ImageTk", "PIL._imagingtk", "PIL.ImageQt",
+    # lxml's hook takes every submodule; the app and its libraries use lxml.etree (objectify
+    # alone is 2.8 MB).
+    "lxml.objectify", "lxml.isoschematron",
 )  # fmt: skip
 
 
@@ -296,6 +301,11 @@ def vendor_pkcs11_names(root: Path = ROOT) -> set[str]:
     if tables == 0:
         raise LookupError(f"no {VENDOR_LIST_NAME} table of PKCS#11 modules found under {APP_PACKAGE}/")
     return names
+
+
+def is_dropped_library(dest_name: str) -> bool:
+    name = PurePosixPath(dest_name.replace("\\", "/")).name.lower()
+    return any(fnmatch.fnmatch(name, pattern.lower()) for pattern in LIBRARIES_DROPPED)
 
 
 def is_vendor_pkcs11(dest_name: str, vendor_names: set[str]) -> bool:

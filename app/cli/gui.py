@@ -85,7 +85,9 @@ def open_or_create_demo(path: Path) -> Database:
 def run(db_path: Path | None, screenshot: Path | None = None, as_login: str | None = None) -> int:
     data_dir = default_data_dir()
     # Before any UI module is imported: some build their column headers at import time.
-    set_language(config.load(data_dir).language)
+    language = config.load(data_dir).language
+    set_language(language)
+    log.info("interface language: %s", language)
     path = (db_path or default_database_path()).expanduser()
     demo = demo_path(db_path.expanduser() if db_path else None)
     from app.ui.application import run as run_application

@@ -237,38 +237,47 @@ def _comments_item(
     )
 
 
+def _student_item(
+    overview: HomeroomOverview, s: HomeroomStudent, kind: str, text: str,
+    page: str = PAGE_HOMEROOM, field: str | None = None,
+) -> ChecklistItem:
+    target = ChecklistTarget(page, overview.class_id, None, s.student_id, None, field)
+    return ChecklistItem(kind, text, None, s.full_name, s.number, target)
+
+
 def _student_items(overview: HomeroomOverview) -> list[ChecklistItem]:
     items: list[ChecklistItem] = []
-    cid = overview.class_id
     for s in overview.students:
-        def add(kind: str, text: str, page: str = PAGE_HOMEROOM, field: str | None = None,
-                st: HomeroomStudent = s) -> None:
-            items.append(ChecklistItem(
-                kind, text, None, st.full_name, st.number,
-                ChecklistTarget(page, cid, None, st.student_id, None, field),
-            ))
-
         if s.provisional_id:
-            add("missing_national_id",
-                f"Em {s.full_name} chưa có số định danh cá nhân; cán bộ quản trị cần bổ sung.",
-                PAGE_STUDENTS)
+            items.append(_student_item(
+                overview, s, "missing_national_id",
+                f"Em {s.full_name} chưa có số định danh cá nhân; cán bộ quản trị cần bổ sung.", PAGE_STUDENTS,
+            ))
         if not overview.is_primary and not s.not_assessed:
             conduct = (("conduct_hk1", s.conduct_hk1), ("conduct_hk2", s.conduct_hk2))
             missing = [f for f, v in conduct if v is None]
             if missing:
                 words = join_and("học kì I" if f == "conduct_hk1" else "học kì II" for f in missing)
-                add("missing_conduct", f"Em {s.full_name} chưa có kết quả rèn luyện {words}.",
-                    field=missing[0])
+                items.append(_student_item(
+                    overview, s, "missing_conduct", f"Em {s.full_name} chưa có kết quả rèn luyện {words}.",
+                    field=missing[0],
+                ))
         if not s.year_comment:
-            add("missing_year_comment", f"Em {s.full_name} chưa có nhận xét cả năm của giáo viên chủ nhiệm.",
-                field="year_comment")
+            items.append(_student_item(
+                overview, s, "missing_year_comment",
+                f"Em {s.full_name} chưa có nhận xét cả năm của giáo viên chủ nhiệm.", field="year_comment",
+            ))
         if s.promotion in ("ren_luyen_he", "kiem_tra_lai"):
-            what = "rèn luyện lại trong hè" if s.promotion == "ren_luyen_he" else (
-                "kiểm tra lại " + join_and(x.name for x in s.reassessment_subjects if x.reassessment is None)
-            )
-            add("summer_pending",
+            if s.promotion == "ren_luyen_he":
+                what = "rèn luyện lại trong hè"
+            else:
+                waiting = (x.name for x in s.reassessment_subjects if x.reassessment is None)
+                what = "kiểm tra lại " + join_and(waiting)
+            items.append(_student_item(
+                overview, s, "summer_pending",
                 f"Em {s.full_name} còn chờ kết quả {what}; có thể ký cho cả lớp trước, em ký sau.",
-                field="summer")
+                field="summer",
+            ))
     return items
 
 

@@ -367,7 +367,7 @@ def _subtitle(cl: ClassList) -> str:
 def lists_html(lists: Sequence[ClassList]) -> str:
     """Printable HTML of the lists, each starting on a new page (Qt's rich-text subset)."""
     e = html.escape
-    parts = ["<html><body style='font-size:11pt'>"]
+    parts = ["<html><body>"]
     for i, cl in enumerate(lists):
         brk = " style='page-break-before: always'" if i else ""
         headers = BASE_HEADERS + cl.extra_headers
@@ -375,11 +375,19 @@ def lists_html(lists: Sequence[ClassList]) -> str:
         parts.append(f"<h2 align='center'>{e(cl.title.upper())}</h2>")
         parts.append(f"<p align='center'>{e(_subtitle(cl))}</p>")
         parts.append("<table border='1' cellspacing='0' cellpadding='4' width='100%'>")
-        parts.append("<tr>" + "".join(f"<th bgcolor='#e8eef5'>{e(h)}</th>" for h in headers) + "</tr>")
+        widths = ("7%", "27%", "14%", "8%")
+        parts.append(
+            "<thead><tr>"
+            + "".join(
+                f"<th bgcolor='#e8eef5'{f' width={widths[i]!r}' if i < len(widths) else ''}>{e(h)}</th>"
+                for i, h in enumerate(headers)
+            )
+            + "</tr></thead>"  # repeated on every printed page
+        )
         for entry in cl.entries:
             cells = (
-                f"<td align='center'>{entry.number}</td><td>{e(entry.full_name)}</td>"
-                f"<td align='center'>{entry.date_of_birth:%d/%m/%Y}</td>"
+                f"<td align='center'>{entry.number}</td><td nowrap>{e(entry.full_name)}</td>"
+                f"<td align='center' nowrap>{entry.date_of_birth:%d/%m/%Y}</td>"
                 f"<td align='center'>{e(entry.sex)}</td>"
                 + "".join(f"<td>{e(c)}</td>" for c in entry.cells)
             )

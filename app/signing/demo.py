@@ -65,7 +65,10 @@ def create_demo_pki(folder: Path, school_name: str, identities: list[DemoIdentit
             continue
         key = pki.new_key("ec")  # P-256: made in a millisecond, a 40-teacher school in no time
         issued = pki.issue(
-            pki.person_name(f"{identity.common_name} (DEMO)", identity.organisation),
+            # The DEMO mark survives any cut of a long name.
+            pki.person_name(
+                pki.bounded(identity.common_name, pki.NAME_LIMIT - len(" (DEMO)")) + " (DEMO)", identity.organisation
+            ),
             key.public_key(),
             issuer=root,
             usage="signing",
@@ -101,7 +104,9 @@ def _load_or_make_root(folder: Path, school_name: str) -> pki.Issued:
     if cert_path.exists() and key_path.exists():
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
         return pki.Issued(_load_cert(cert_path), key)  # type: ignore[arg-type]
-    root = pki.self_signed_root(f"CA thử nghiệm (DEMO) — {school_name}", "Học bạ số — DEMO", kind="ec")
+    root = pki.self_signed_root(
+        pki.bounded(f"CA thử nghiệm (DEMO) — {school_name}"), "Học bạ số — DEMO", kind="ec"
+    )
     write_atomic(key_path, root.key_pem())
     write_atomic(cert_path, root.pem)
     return root

@@ -115,7 +115,8 @@ def _certification_level(reader: PdfFileReader) -> MDPPerm | None:
     except KeyError:
         return None
     lock = _signature_lock(sig)
-    return lock.docmdp if lock is not None else MDPPerm.FILL_FORMS
+    # A certification without a readable level is taken as the default, form filling.
+    return lock.docmdp if lock is not None and lock.docmdp is not None else MDPPerm.FILL_FORMS
 
 
 def _signature_lock(sig: generic.DictionaryObject) -> FieldLock | None:

@@ -13,6 +13,7 @@ signature.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from asn1crypto import x509
@@ -44,6 +45,7 @@ class TokenThreadSigner(PKCS11Signer):
         self._key_handle = key
         self._loaded = True
         self._reauth_pin = reauthenticate_with
+        self._owner_thread = threading.get_ident()  # the thread that opened the session
         self.signatures_made = 0
         self.last_mechanism: Any = None
 
@@ -57,6 +59,8 @@ class TokenThreadSigner(PKCS11Signer):
     async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
         if dry_run:
             return self.estimate_raw_signature_size_bytes() * b"0"
+        if threading.get_ident() != self._owner_thread:
+            raise RuntimeError("PKCS#11 signing attempted off the token thread")
         spec = self._select_pkcs11_signing_params(digest_algorithm, sign_kwargs={})
         if spec.pre_sign_transform is not None:
             # Raw mechanisms (CKM_RSA_PKCS): hash and wrap in a DigestInfo here, on the host.

@@ -26,13 +26,29 @@ def new_key(kind: Literal["rsa", "ec"] = "rsa", bits: int = 2048) -> PrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
+NAME_LIMIT = 64  # X.509 bound for a common name; `cryptography` counts it in UTF-8 bytes
+
+
+def bounded(text: str, limit: int = NAME_LIMIT) -> str:
+    """`text` cut to `limit` UTF-8 bytes, ending with an ellipsis (school names can be long).
+
+    A Vietnamese letter with two diacritics takes 3 bytes, so the cut comes early.
+    """
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    room = limit - len("…".encode())
+    while len(text.encode("utf-8")) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def person_name(common_name: str, organisation: str, *, province: str | None = None) -> x509.Name:
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
     if province:
-        attrs.append(x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, province))
+        attrs.append(x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, bounded(province, 128)))
     attrs += [
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, bounded(organisation)),
+        x509.NameAttribute(NameOID.COMMON_NAME, bounded(common_name)),
     ]
     return x509.Name(attrs)
 

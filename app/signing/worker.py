@@ -155,6 +155,7 @@ class TokenWorker:
                 next_poll = time.monotonic() + self._interval
                 continue
             if item is _STOP:
+                self._cancel_pending()
                 return
             future, fn, args, kwargs = item
             if not future.set_running_or_notify_cancel():
@@ -164,12 +165,22 @@ class TokenWorker:
             except BaseException as exc:
                 future.set_exception(exc)
 
+    def _cancel_pending(self) -> None:
+        # Anything submitted while shutting down is cancelled, never left waiting forever.
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _STOP:
+                item[0].cancel()
+
     def shutdown(self, wait: bool = True) -> None:
         if self._closed:
             return
         self._closed = True
         self._queue.put(_STOP)
-        if wait:
+        if wait and not self.on_thread():
             self._thread.join()
 
     def __enter__(self) -> TokenWorker:

@@ -15,6 +15,7 @@ from PySide6.QtCore import QEvent, QObject, Signal, Slot
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.config import Settings
+from app.i18n import _
 from app.models.db import Database
 from app.services import accounts
 from app.services.access import Actor
@@ -118,7 +119,7 @@ class AppSession(QObject):
         if changed is not None:
             changed.connect(self.apply_settings)
         self.window = window
-        log.info("window built for %s", actor.login)
+        log.info("window built for %s; areas: %s", actor.login, ", ".join(_(a.title) for a in window.areas))
         self._show_window(window)
         self.shown.emit(window)
         self.idle.resume()

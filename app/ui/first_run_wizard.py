@@ -122,6 +122,10 @@ class FirstRunWizard(QDialog):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
+        # A message about a field goes away once the person starts correcting it.
+        for field in (*self.fields.values(), self.admin_repeat):
+            if isinstance(field, QLineEdit):
+                field.textEdited.connect(self.message.hide)
         self.show_page(WELCOME)
 
     # -- pages --------------------------------------------------------------------------------
@@ -224,7 +228,8 @@ class FirstRunWizard(QDialog):
         form.addRow(_("Mật khẩu:"), self.admin_password)
         form.addRow(_("Nhập lại mật khẩu:"), self.admin_repeat)
         column.addLayout(form)
-        column.addWidget(_paragraph(_("Mật khẩu cần ít nhất {n} kí tự.").format(n=accounts.MIN_PASSWORD_LENGTH)))
+        rule = _("Mật khẩu cần ít nhất {n} kí tự.").format(n=accounts.MIN_PASSWORD_LENGTH)
+        column.addWidget(_paragraph(rule))
         column.addStretch(1)
         return page
 

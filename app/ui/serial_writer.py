@@ -20,6 +20,8 @@ from itertools import count
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from app.ui.emit_guard import emit
+
 log = logging.getLogger(__name__)
 
 ErrorHandler = Callable[[BaseException], None]
@@ -56,9 +58,9 @@ class SerialWriter(QObject):
             try:
                 result = job()
             except Exception as exc:  # reported on the GUI thread; the next job still runs
-                self._job_failed.emit(job_id, exc)
+                emit(self._job_failed, job_id, exc)
                 return None
-            self._job_done.emit(job_id, result)
+            emit(self._job_done, job_id, result)
             return result
 
         future = self._pool.submit(run)

@@ -69,6 +69,7 @@ def code_references(app_dir: Path, resources_dir: Path) -> Iterator[Reference]:
     by_name: dict[str, list[Path]] = {}
     for path in files:
         by_name.setdefault(path.name, []).append(path.relative_to(resources_dir))
+    by_relative = {p.relative_to(resources_dir).as_posix() for p in files}
     for source in sorted(app_dir.rglob("*.py")):
         tree = ast.parse(source.read_text(encoding="utf-8"), filename=str(source))
         rel = source.relative_to(app_dir.parent).as_posix()
@@ -85,7 +86,7 @@ def code_references(app_dir: Path, resources_dir: Path) -> Iterator[Reference]:
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 for found in by_name.get(node.value, ()):
                     yield Reference(where, found.parts, True)
-                if "/" in node.value and (resources_dir / node.value).is_file():
+                if node.value in by_relative and "/" in node.value:
                     yield Reference(where, tuple(node.value.split("/")), True)
 
 
@@ -314,6 +315,13 @@ def test_token_vendor_modules_are_recognised_and_never_bundled() -> None:
     assert {"etpkcs11.dll", "vnpt-ca_csp11.dll", "viettel-ca_v6.dll", "libsofthsm2.so"} <= names
     assert rules.is_vendor_pkcs11("_internal\\eTPKCS11.dll", names)
     assert not rules.is_vendor_pkcs11("pkcs11/_pkcs11.cpython-311-x86_64-linux-gnu.so", names)
+
+
+def test_opengl_fallbacks_are_dropped() -> None:
+    assert rules.is_dropped_library("PySide6\\opengl32sw.dll")
+    assert rules.is_dropped_library("PySide6/d3dcompiler_47.dll")
+    assert not rules.is_dropped_library("PySide6/Qt6Gui.dll")
+    assert "is_dropped_library" in (INSTALLER / "hocba.spec").read_text(encoding="utf-8")
 
 
 def test_vendor_table_missing_is_an_error(tmp_path: Path) -> None:

@@ -69,6 +69,20 @@ def test_demo_certificate_of_someone_else_is_refused(tmp_path: Path) -> None:
         sign_batch([SignJob(path, path, Role.GVCN)], spec, None, options=DEMO)
 
 
+def test_long_vietnamese_names_fit_in_certificates(tmp_path: Path) -> None:
+    school = "Trường Trung học cơ sở và Trung học phổ thông Nguyễn Bỉnh Khiêm, huyện Đăk Glong, tỉnh Đắk Nông"
+    person = "Tôn Nữ Thị Hoàng Yến Nhi Phương Thảo Ngọc Bích Khánh Linh Minh Châu Bảo Anh"
+    demo = create_demo_pki(tmp_path / "k", school, [DemoIdentity("gv.dai", person, school)])
+    path = tmp_path / "hs.pdf"
+    path.write_bytes(student_record())
+    result = sign_batch(
+        [SignJob(path, path, Role.GVCN)], DemoSignerSpec(demo.folder, "gv.dai"), None, options=DEMO
+    )
+    assert result.complete
+    name = result.certificate.common_name
+    assert len(name) <= 64 and name.endswith("… (DEMO)") and name.startswith("Tôn Nữ Thị")
+
+
 def test_demo_pki_grows_without_replacing_what_exists(tmp_path: Path) -> None:
     first = create_demo_pki(tmp_path / "k", SCHOOL, PEOPLE[:1])
     second = create_demo_pki(tmp_path / "k", SCHOOL, PEOPLE)

@@ -78,6 +78,7 @@ def test_every_model_passes_the_model_tester(
 ) -> None:
     found = find_student(school, "reassessment")
     page = _page(qtbot, school, found.teacher, found.class_id)
+    page.tabs.setCurrentIndex(TAB_LISTS)  # the lists are built when their tab shows
     page.tabs.setCurrentIndex(TAB_CHECKLIST)
     qtbot.waitUntil(lambda: page.checklist.checklist is not None, timeout=20_000)
     models = (
@@ -115,7 +116,9 @@ def test_conduct_is_picked_in_the_cell_and_the_decision_follows(
     assert not page.error_label.isVisible()
 
 
-def test_absences_are_typed_and_enter_moves_down(ui_app: QApplication, qtbot: QtBot, school: Database) -> None:
+def test_absences_are_typed_and_enter_moves_down(
+    ui_app: QApplication, qtbot: QtBot, school: Database
+) -> None:
     found = find_student(school, "promoted")
     page = _page(qtbot, school, found.teacher, found.class_id)
     page.tabs.setCurrentIndex(TAB_ATTENDANCE)
@@ -136,7 +139,8 @@ def test_absences_are_typed_and_enter_moves_down(ui_app: QApplication, qtbot: Qt
     assert model.rows[row].sessions_absent > 45
     assert _text(model, row, "Lên lớp") == "Ở lại lớp"
     # The results grid shows the same student, recomputed.
-    assert page.student_model.rows[_position(page.student_model, found.student.student_id)].promotion == "o_lai"
+    results = page.student_model
+    assert results.rows[_position(results, found.student.student_id)].promotion == "o_lai"
 
 
 def test_summer_results_update_the_decision(
@@ -233,13 +237,22 @@ def test_year_comment_and_award_from_the_panel(ui_app: QApplication, qtbot: QtBo
     assert [a.kind for a in page.selected_student().awards] == ["gioi"]  # type: ignore[union-attr]
     assert not panel.title_button.isEnabled()
     stored = hr.homeroom_overview(school, found.teacher, found.class_id).student(found.student.student_id)
-    assert stored.year_comment == "Em ngoan, học giỏi, cần phát huy." and stored.awards[0].title == "Học sinh Giỏi"
+    assert stored.year_comment == "Em ngoan, học giỏi, cần phát huy."
+    assert stored.awards[0].title == "Học sinh Giỏi"
     # An unsaved comment is saved when the teacher moves to another student.
     panel.comment_edit.setPlainText("Nhận xét sửa lại.")
     other = next(s for s in page.student_model.rows if s.student_id != found.student.student_id)
     page.select_student(other.student_id)
     stored = hr.homeroom_overview(school, found.teacher, found.class_id).student(found.student.student_id)
     assert stored.year_comment == "Nhận xét sửa lại."
+    # A comment the service refuses is never lost: the page stays on its student.
+    page.select_student(found.student.student_id)
+    too_long = "Rất chăm chỉ. " * 400
+    panel.comment_edit.setPlainText(too_long)
+    page.select_student(other.student_id)
+    assert page.error_label.isVisible() and "ký tự" in page.error_label.text()
+    assert page.selected_student().student_id == found.student.student_id  # type: ignore[union-attr]
+    assert panel.comment_edit.toPlainText() == too_long and panel.dirty
 
 
 def test_principal_sees_the_page_read_only(ui_app: QApplication, qtbot: QtBot, school: Database) -> None:
@@ -278,8 +291,9 @@ def test_checklist_links_go_to_the_place_to_fix(
     window.grab().save(str(artifacts_dir / "homeroom_checklist.png"))
     model = page.checklist.model
     kinds = [item.kind for item in model.rows]
+    sid = found.student.student_id
     comment_row = next(i for i, item in enumerate(model.rows)
-                       if item.kind == "missing_year_comment" and item.target.student_id == found.student.student_id)
+                       if item.kind == "missing_year_comment" and item.target.student_id == sid)
     page.checklist.follow_row(comment_row)
     assert page.tabs.currentIndex() == TAB_RESULTS
     selected = page.selected_student()

@@ -137,7 +137,9 @@ def test_a_reset_password_must_be_replaced_before_going_on(
     assert not accounts.sign_in(db, login, "mat-khau-moi-1").must_change_password
 
 
-def test_cancelling_the_forced_change_does_not_sign_in(dialog: LoginDialog, db: Database, qtbot: QtBot) -> None:
+def test_cancelling_the_forced_change_does_not_sign_in(
+    dialog: LoginDialog, db: Database, qtbot: QtBot
+) -> None:
     login = subject_teacher_login(db)
     temporary = accounts.reset_password(db, actor(db, "admin"), actor(db, login).user_id or 0)
     dialog.select_login(login)

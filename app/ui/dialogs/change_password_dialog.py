@@ -59,6 +59,7 @@ class ChangePasswordDialog(QDialog):
         self.busy = False
         self.setWindowTitle(_("Đổi mật khẩu"))
         self.setModal(True)
+        self.setMinimumWidth(620)
 
         intro = QLabel(
             _("Chào {name}. Vì mật khẩu vừa được cấp lại, bạn cần tự đặt mật khẩu mới trước khi dùng.")
@@ -87,7 +88,6 @@ class ChangePasswordDialog(QDialog):
             self.current.hide()
         form.addRow(_("Mật khẩu mới:"), self.new)
         form.addRow(_("Nhập lại mật khẩu mới:"), self.repeat)
-        form.addRow("", self.show_box)
 
         self.message = error_label()
         buttons = QDialogButtonBox()
@@ -103,6 +103,7 @@ class ChangePasswordDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(rules)
         layout.addLayout(form)
+        layout.addWidget(self.show_box, 0, Qt.AlignmentFlag.AlignRight)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         (self.new if current_password is not None else self.current).setFocus()
@@ -116,6 +117,9 @@ class ChangePasswordDialog(QDialog):
     def show_error(self, text: str) -> None:
         self.message.setText(text)
         self.message.show()
+        hint = self.sizeHint()
+        if hint.height() > self.height():
+            self.resize(self.width(), hint.height())
 
     @Slot()
     def submit(self) -> None:

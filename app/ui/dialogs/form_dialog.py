@@ -73,12 +73,19 @@ class FormDialog(QDialog):
         self.fields[key] = widget
         self.form.addRow(label, widget)
 
+    def grow_to_fit(self) -> None:
+        """Make room for a message that appeared (never shrink what the person enlarged)."""
+        hint = self.sizeHint()
+        if hint.height() > self.height() or hint.width() > self.width():
+            self.resize(max(hint.width(), self.width()), max(hint.height(), self.height()))
+
     def set_work(self, make_work: WorkFactory) -> None:
         self._make_work = make_work
 
     def show_error(self, text: str, field: str | None = None) -> None:
         self.error.setText(text)
         self.error.show()
+        self.grow_to_fit()
         widget = self.fields.get(field or "")
         if widget is not None:
             widget.setFocus()

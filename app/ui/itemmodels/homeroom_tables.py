@@ -260,7 +260,9 @@ def list_columns(class_list: ClassList) -> tuple[Column, ...]:
         Column(_("Giới tính"), lambda e: e.sex, ALIGN_CENTER),
     ]
     for i, header in enumerate(class_list.extra_headers):
-        columns.append(Column(_(header), _cell_getter(i)))
+        # "Các môn kiểm tra lại (ĐTBmcn)" on two lines, so the column can stay narrow.
+        shown = _(header).replace(" (", "\n(")
+        columns.append(Column(_(header), _cell_getter(i), header_display=shown))
     return tuple(columns)
 
 

@@ -30,6 +30,7 @@ from app.i18n import _
 from app.services.markbook import CellEntry
 from app.services.score_entry import EntryError
 from app.ui import theme
+from app.ui.emit_guard import emit
 from app.ui.itemmodels.markbook_sheets import Sheet, SheetColumn
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ class MarkbookModel(QAbstractTableModel):
 
     def _refuse(self, r: int, c: int, text: str, message: str) -> bool:
         self.last_refusal = Refusal(r, c, text, message)
-        self.entry_refused.emit(r, c, message)
+        emit(self.entry_refused, r, c, message)
         return False
 
     def _set_hidden(self, r: int, key: str, raw: str, source: str) -> bool:
@@ -212,7 +213,7 @@ class MarkbookModel(QAbstractTableModel):
         try:
             stored = sheet.parse(key, raw)
         except EntryError as exc:
-            self.entry_refused.emit(r, -1, exc.message)
+            emit(self.entry_refused, r, -1, exc.message)
             return False
         if stored == sheet.stored(r, key):
             return True
@@ -220,7 +221,7 @@ class MarkbookModel(QAbstractTableModel):
         sheet.apply(r, key, stored)
         self._changed_rows(r, r)
         self._write([CellEntry(sheet.student_id(r), key, stored or "")], source)
-        self.values_saved.emit(1)
+        emit(self.values_saved, 1)
         return True
 
     def _enter_batch(self, cells: Sequence[tuple[int, int, str]], source: str) -> bool:
@@ -257,12 +258,12 @@ class MarkbookModel(QAbstractTableModel):
             self._write(
                 [CellEntry(sheet.student_id(r), key, stored or "") for r, key, stored in changed], source
             )
-        self.values_saved.emit(len(changed))
+        emit(self.values_saved, len(changed))
         return True
 
     def _changed_rows(self, first: int, last: int) -> None:
         # The whole rows: a value changes its row's averages (and nothing else).
-        self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
+        emit(self.dataChanged, self.index(first, 0), self.index(last, self.columnCount() - 1))
 
     def _write(self, entries: list[CellEntry], source: str) -> None:
         sheet = self._sheet
@@ -275,7 +276,7 @@ class MarkbookModel(QAbstractTableModel):
         self._submit(job, self._on_write_error, self._on_written)
 
     def _on_written(self, _result: object) -> None:
-        self.values_written.emit()
+        emit(self.values_written)
 
     def _on_write_error(self, exc: BaseException) -> None:
         if isinstance(exc, UserFacingError):
@@ -286,7 +287,7 @@ class MarkbookModel(QAbstractTableModel):
                 "Không lưu được vào tệp dữ liệu ({error}). Bảng điểm được tải lại từ tệp; "
                 "hãy kiểm tra ổ đĩa rồi nhập lại các ô vừa sửa."
             ).format(error=type(exc).__name__)
-        self.write_failed.emit(message)
+        emit(self.write_failed, message)
 
     # -- QAbstractTableModel -----------------------------------------------------------------
 
@@ -391,7 +392,7 @@ class MarkbookModel(QAbstractTableModel):
         sheet.apply(r, key, stored)
         self._changed_rows(r, r)
         self._write([CellEntry(sheet.student_id(r), key, stored or "")], "typed")
-        self.values_saved.emit(1)
+        emit(self.values_saved, 1)
         return True
 
     def add_tx_column(self) -> bool:

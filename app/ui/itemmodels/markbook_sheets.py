@@ -274,7 +274,10 @@ class SecondarySheet(Sheet):
     def display(self, r: int, c: int) -> str:
         column = self.columns[c]
         if column.role == "result":
-            return _result_text(self._result(r, column.key).value)
+            value = self._result(r, column.key).value
+            if value is None and self.not_assessed(r):
+                return _("Miễn")
+            return _result_text(value)
         return super().display(r, c)
 
     def explain(self, r: int, c: int) -> str | None:

@@ -36,6 +36,8 @@ from app.ui.itemmodels.homeroom_tables import list_columns
 
 log = logging.getLogger(__name__)
 
+PRINT_POINT_SIZE = 10.5  # a printed A4 list: the screen's 12 pt is too large on paper
+
 
 class ClassListsPanel(QWidget):
     message = Signal(str)  # what happened, for the page's status line
@@ -59,6 +61,7 @@ class ClassListsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(True)
+        self.table.horizontalHeader().setMinimumHeight(int(self.table.fontMetrics().height() * 2.4))
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setAccessibleName(_("Học sinh trong danh sách"))
         self.export_button = QPushButton(_("Xuất Excel (mọi danh sách)…"))
@@ -157,18 +160,24 @@ class ClassListsPanel(QWidget):
         except UserFacingError as exc:
             self.message.emit(exc.message)
 
-    def document(self, *, all_lists: bool) -> QTextDocument:
+    def document(self, printer: QPrinter, *, all_lists: bool) -> QTextDocument:
         chosen = self._lists if all_lists else tuple(x for x in (self.current_list(),) if x)
         doc = QTextDocument(self)
-        doc.setDefaultFont(QApplication.font())
+        font = QApplication.font()
+        font.setPointSizeF(PRINT_POINT_SIZE)
+        doc.setDefaultFont(font)
+        # Lay the text out in the printer's own pixels, on its page inside its margins: the
+        # fonts then keep their point size on paper, and Qt adds no margins of its own.
+        doc.documentLayout().setPaintDevice(printer)
         doc.setHtml(lists_html(chosen))
+        doc.setPageSize(printer.pageRect(QPrinter.Unit.DevicePixel).size())
         return doc
 
     def print_to_pdf(self, path: Path, *, all_lists: bool = True) -> Path:
         printer = self._printer()
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(path))
-        self.document(all_lists=all_lists).print_(printer)
+        self.document(printer, all_lists=all_lists).print_(printer)
         return path
 
     def _printer(self) -> QPrinter:
@@ -186,8 +195,9 @@ class ClassListsPanel(QWidget):
     def _print(self, *, all_lists: bool) -> None:
         if not self._lists:
             return
-        doc = self.document(all_lists=all_lists)
-        dialog = QPrintPreviewDialog(self._printer(), self)
+        printer = self._printer()
+        doc = self.document(printer, all_lists=all_lists)
+        dialog = QPrintPreviewDialog(printer, self)
         dialog.setWindowTitle(_("Xem trước khi in"))
         dialog.paintRequested.connect(doc.print_)
         dialog.exec()

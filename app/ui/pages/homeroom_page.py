@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -91,6 +92,7 @@ class HomeroomPage(QWidget):
         self._db = db
         self._actor = actor
         self._overview: HomeroomOverview | None = None
+        self._lists_stale = True
         self._classes = homeroom_classes(actor, classes)
 
         self.class_model = DataclassTableModel(CLASS_COLUMNS, self._classes, self)
@@ -321,11 +323,15 @@ class HomeroomPage(QWidget):
     @Slot(int)
     def _on_class_changed(self, index: int) -> None:
         summary = self.class_model.row_at(self.class_model.index(index, 0))
-        if summary is not None:
-            self.load_class(summary.id)
+        if summary is None:
+            return
+        if not self._save_pending_comment() and self._overview is not None:
+            # The comment could not be saved (the reason is shown): stay, keep the text.
+            self.select_class(self._overview.class_id)
+            return
+        self.load_class(summary.id)
 
     def load_class(self, class_id: int) -> None:
-        self._save_pending_comment()
         try:
             overview = homeroom_overview(self._db, self._actor, class_id)
         except UserFacingError as exc:
@@ -342,10 +348,10 @@ class HomeroomPage(QWidget):
         for model in (self.student_model, self.attendance_model, self.summer_model):
             model.set_editable(overview.editable)
         self._refresh_summer()
-        self.lists_panel.set_lists(build_lists(overview))
+        self._refresh_lists()
         self._refresh_counts()
-        self._fit_columns(self.table, self.student_model)
-        self._fit_columns(self.attendance_table, self.attendance_model)
+        fit_columns(self.table, self.student_model)
+        fit_columns(self.attendance_table, self.attendance_model)
         self.tabs.setTabEnabled(TAB_SUMMER, not overview.is_primary)
         self.readonly_label.setVisible(not overview.editable)
         self.readonly_label.setText(
@@ -367,7 +373,7 @@ class HomeroomPage(QWidget):
         overview = self._overview
         entries = summer_entries(overview) if overview else ()
         self.summer_model.set_rows(entries)
-        self._fit_columns(self.summer_table, self.summer_model)
+        fit_columns(self.summer_table, self.summer_model)
         waiting = sum(1 for e in entries if e.value is None)
         if not entries:
             text = _("Lớp không có học sinh nào phải rèn luyện trong hè hay kiểm tra lại.")
@@ -406,12 +412,12 @@ class HomeroomPage(QWidget):
             parts.append(_("{n} chưa đủ dữ liệu").format(n=missing))
         self.counts_label.setText(" · ".join(parts))
 
-    def _fit_columns(self, table: QTableView, model: EditableTableModel) -> None:
-        table.resizeColumnsToContents()
-        header = table.horizontalHeader()
-        padding = table.fontMetrics().horizontalAdvance("n") // 2
-        for column in range(model.columnCount()):
-            header.resizeSection(column, header.sectionSize(column) + padding)
+    def _refresh_lists(self) -> None:
+        """The lists follow every change, but are only rebuilt on screen when their tab shows."""
+        self._lists_stale = True
+        if self.tabs.currentIndex() == TAB_LISTS and self._overview is not None:
+            self.lists_panel.set_lists(build_lists(self._overview))
+            self._lists_stale = False
 
     # -- the selected student -----------------------------------------------------------------
 
@@ -420,7 +426,12 @@ class HomeroomPage(QWidget):
         current = self.selected_student()
         shown = self.student_panel.row
         if shown is not None and (current is None or current.student_id != shown.student_id):
-            self._save_pending_comment()
+            if not self._save_pending_comment():
+                # Not saved (the reason is shown): go back to that student, text kept.
+                self.table.selectionModel().blockSignals(True)
+                self.select_student(shown.student_id)
+                self.table.selectionModel().blockSignals(False)
+                return
             current = self.selected_student()
         self._show_student(current)
 
@@ -432,9 +443,15 @@ class HomeroomPage(QWidget):
             self.why_text.setHtml(explanation_html(row, bool(overview and overview.is_primary)))
         self.student_panel.show_student(row, editable=bool(overview and overview.editable))
 
-    def _save_pending_comment(self) -> None:
-        if self.student_panel.dirty:
-            self.student_panel.save_comment()
+    def _save_pending_comment(self) -> bool:
+        """Save the comment being written before the page shows something else; False if refused."""
+        row = self.student_panel.row
+        if not self.student_panel.dirty or row is None or self._overview is None:
+            return True
+        text = self.student_panel.comment_edit.toPlainText()
+        class_id = self._class_id()
+        saved = self._run(lambda: set_year_comment(self._db, self._actor, class_id, row.student_id, text))
+        return saved is not None
 
     # -- writes ------------------------------------------------------------------------------------
 
@@ -497,7 +514,7 @@ class HomeroomPage(QWidget):
         else:
             # A conduct or absence change can move a student into or out of the summer lists.
             self._refresh_summer()
-        self.lists_panel.set_lists(build_lists(overview))
+        self._refresh_lists()
         self._refresh_counts()
         self.checklist.invalidate()
         selected = self.selected_student()
@@ -588,6 +605,8 @@ class HomeroomPage(QWidget):
 
     @Slot(int)
     def _on_tab_changed(self, index: int) -> None:
+        if index == TAB_LISTS and self._lists_stale:
+            self._refresh_lists()
         if index == TAB_CHECKLIST:
             self.checklist.ensure_loaded()
 
@@ -598,3 +617,24 @@ class HomeroomPage(QWidget):
         else:
             self.navigate_requested.emit(page, target)
 
+
+def fit_columns(table: QTableView, model: EditableTableModel) -> None:
+    """Columns as wide as their header and text, measured from the texts alone.
+
+    `resizeColumnsToContents` asks the model for every role of every cell (tens of
+    thousands of calls for a class), which was a third of the time to open the page.
+    """
+    plain = table.fontMetrics()
+    bold_font = QFont(table.font())
+    bold_font.setBold(True)
+    bold = QFontMetrics(bold_font)
+    header = table.horizontalHeader()
+    heading = QFontMetrics(header.font())
+    padding = plain.horizontalAdvance("n") + 6
+    for c, column in enumerate(model.columns):
+        title = column.header_display or column.header
+        width = max(heading.horizontalAdvance(line) for line in title.split("\n")) + padding
+        metrics = bold if column.font is not None else plain
+        for row in model.rows:
+            width = max(width, metrics.horizontalAdvance(column.text(row)) + padding)
+        header.resizeSection(c, width)

@@ -41,6 +41,7 @@ from app.services.access import Actor
 from app.services.comment_snippets import Snippet
 from app.services.locking import LockReport, MissingItem
 from app.services.markbook_choices import MarkbookChoice, markbook_choices
+from app.ui.emit_guard import emit
 from app.ui.itemmodels.markbook_model import MarkbookModel
 from app.ui.itemmodels.markbook_sheets import (
     ROMAN,
@@ -115,7 +116,6 @@ class MarkbookPage(QWidget):
         self.title_label = QLabel()
         self.title_label.setObjectName("countsLine")
         self.lock_label = QLabel()
-        self.lock_label.setWordWrap(True)
         self.hint_label = QLabel()
         self.hint_label.setWordWrap(True)
         self.hint_label.setStyleSheet("color: #555555;")
@@ -158,8 +158,11 @@ class MarkbookPage(QWidget):
         layout.setContentsMargins(10, 10, 10, 6)
         layout.setSpacing(6)
         layout.addLayout(pickers)
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.lock_label)
+        heading = QHBoxLayout()
+        heading.setSpacing(16)
+        heading.addWidget(self.title_label)
+        heading.addWidget(self.lock_label, 1)
+        layout.addLayout(heading)
         layout.addWidget(self.hint_label)
         layout.addLayout(actions)
         layout.addWidget(self.error_label)
@@ -327,8 +330,10 @@ class MarkbookPage(QWidget):
             teacher = _("Giáo viên: {name}. ").format(name=report.teacher_name) if report.teacher_name else ""
             self.lock_label.setText(teacher + report.summary())
             self.lock_label.setStyleSheet("color: #1f5fa8; font-weight: bold;" if report.locked else "")
+            self.lock_label.show()
         else:
-            self.lock_label.setText("")
+            self.lock_label.clear()
+            self.lock_label.hide()
         if sheet.can_edit:
             self.hint_label.setText(sheet.entry_hint)
         elif sheet.locked:
@@ -359,9 +364,10 @@ class MarkbookPage(QWidget):
         sheet = self.model.sheet
         if sheet is None:
             return
+        narrow = metrics.horizontalAdvance("10,0") + metrics.horizontalAdvance("n") * 2
         for c, column in enumerate(sheet.columns):
             if column.role in ("entry", "result"):
-                header.resizeSection(c, max(header.sectionSize(c), metrics.horizontalAdvance("10,0") * 2))
+                header.resizeSection(c, max(narrow, header.sectionSize(c)))
             elif column.role == "name":
                 header.resizeSection(c, header.sectionSize(c) + metrics.horizontalAdvance("nn"))
             elif column.role == "comment":
@@ -457,7 +463,7 @@ class MarkbookPage(QWidget):
 
     def _status(self, message: str) -> None:
         self.status_text = message
-        self.status_message.emit(message)
+        emit(self.status_message, message)
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)

@@ -30,6 +30,7 @@ from app.services.comment_snippets import Snippet
 from app.services.locking import LockReport, MissingItem
 from app.services.markbook_common import CellChange, to_local
 from app.services.score_entry import display_value
+from app.ui.emit_guard import emit
 
 
 def _bold(label: QLabel, scale: float = 1.0) -> QLabel:
@@ -83,6 +84,7 @@ class CommentPanel(QFrame):
         self.snippet_list.setWordWrap(True)
         self.snippet_list.setAccessibleName(_("Mẫu nhận xét"))
         self.snippet_list.itemActivated.connect(lambda _item: self._use_current())
+        self.snippet_list.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.keep_button = QPushButton(_("Lưu thành mẫu"))
         self.keep_button.setToolTip(_("Lưu đoạn đang chọn (hoặc cả nhận xét) thành mẫu để dùng lại"))
         self.keep_button.clicked.connect(self._keep)
@@ -145,7 +147,7 @@ class CommentPanel(QFrame):
 
     def save(self) -> None:
         if self._editable and self.dirty:
-            self.save_requested.emit(self.editor.toPlainText())
+            emit(self.save_requested, self.editor.toPlainText())
 
     def copy_previous(self) -> None:
         if self._editable and self._previous:
@@ -160,7 +162,7 @@ class CommentPanel(QFrame):
         gap = " " if before and not before.endswith((" ", "\n")) else ""
         cursor.insertText(gap + snippet.text)
         self.editor.setTextCursor(cursor)
-        self.snippet_used.emit(snippet)
+        emit(self.snippet_used, snippet)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -168,7 +170,9 @@ class CommentPanel(QFrame):
         editable = getattr(self, "_editable", False)
         self.save_button.setEnabled(editable and self.dirty)
         self.previous_button.setEnabled(editable and bool(self._previous))
-        self.keep_button.setEnabled(bool(self.editor.toPlainText().strip()))
+        self.keep_button.setEnabled(editable and bool(self.editor.toPlainText().strip()))
+        snippet = self.current_snippet()
+        self.delete_button.setEnabled(bool(snippet and snippet.mine))
 
     def _refill(self) -> None:
         from app.rules.vnsort import fold
@@ -204,12 +208,12 @@ class CommentPanel(QFrame):
         selected = self.editor.textCursor().selectedText().replace("\u2029", "\n")
         text = (selected or self.editor.toPlainText()).strip()
         if text:
-            self.snippet_save_requested.emit(text)
+            emit(self.snippet_save_requested, text)
 
     def _delete(self) -> None:
         snippet = self.current_snippet()
         if snippet is not None and snippet.mine:
-            self.snippet_delete_requested.emit(snippet)
+            emit(self.snippet_delete_requested, snippet)
 
 
 class HistoryPanel(QFrame):
@@ -318,7 +322,7 @@ class LockDialog(QDialog):
     def _activated(self, line: QListWidgetItem) -> None:
         item = line.data(Qt.ItemDataRole.UserRole)
         if isinstance(item, MissingItem):
-            self.go_to.emit(item)
+            emit(self.go_to, item)
             self.reject()
 
 
@@ -349,7 +353,7 @@ class UnlockDialog(QDialog):
         buttons = QDialogButtonBox()
         self.unlock_button = buttons.addButton(_("Mở khoá"), QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(_("Huỷ"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(lambda: self.submitted.emit(self.reason.toPlainText()))
+        buttons.accepted.connect(lambda: emit(self.submitted, self.reason.toPlainText()))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(title)

@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -50,6 +52,13 @@ def _note(text: str) -> QLabel:
     label.setWordWrap(True)
     label.setStyleSheet("color: #555555;")
     return label
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+    form.setVerticalSpacing(10)
+    return form
 
 
 def _selectable(text: str) -> QLabel:
@@ -81,16 +90,23 @@ class SettingsPage(QWidget):
         title_font.setBold(True)
         title.setFont(title_font)
         column.addWidget(title)
-        column.addWidget(self._language_box())
-        column.addWidget(self._idle_box())
-        column.addWidget(self._data_box())
-        column.addWidget(self._pkcs11_box())
-        column.addWidget(self._about_box())
-        column.addStretch(1)
-        content.setMaximumWidth(980)
+        # Two columns: the whole page fits a 1366×768 screen without scrolling.
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(14)
+        grid.addWidget(self._language_box(), 0, 0)
+        grid.addWidget(self._idle_box(), 1, 0)
+        grid.addWidget(self._data_box(), 2, 0)
+        grid.addWidget(self._pkcs11_box(), 0, 1, 2, 1)
+        grid.addWidget(self._about_box(), 2, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(3, 1)
+        column.addLayout(grid, 1)
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
@@ -110,7 +126,7 @@ class SettingsPage(QWidget):
         self.language_note = _note(
             _("Ngôn ngữ mới được dùng từ lần mở ứng dụng sau. Học bạ và biểu mẫu luôn bằng tiếng Việt.")
         )
-        form = QFormLayout(box)
+        form = _form(box)
         form.addRow(_("Ngôn ngữ giao diện:"), self.language_combo)
         form.addRow(self.language_note)
         return box
@@ -127,7 +143,7 @@ class SettingsPage(QWidget):
         self.idle_off.setEnabled(self.can_edit_machine)
         self.idle_spin.valueChanged.connect(self._idle_changed)
         self.idle_off.toggled.connect(self._idle_changed)
-        form = QFormLayout(box)
+        form = _form(box)
         form.addRow(_("Tự khoá sau:"), self.idle_spin)
         form.addRow(self.idle_off)
         form.addRow(_note(_(
@@ -143,12 +159,20 @@ class SettingsPage(QWidget):
         database = self.context.database_path
         self.data_dir_label = _selectable(str(self.data_dir))
         self.database_label = _selectable(str(database) if database else _("(không rõ)"))
+        for label in (self.data_dir_label, self.database_label):
+            # Long paths wrap instead of widening the page (which would need a side scroll bar).
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance("m") * 16)
         open_button = QPushButton(_("Mở thư mục dữ liệu"))
         open_button.clicked.connect(self._open_data_dir)
-        form = QFormLayout(box)
+        form = _form(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(_("Thư mục dữ liệu:"), self.data_dir_label)
         form.addRow(_("Tệp dữ liệu đang mở:"), self.database_label)
-        form.addRow("", open_button)
+        open_row = QHBoxLayout()
+        open_row.addWidget(open_button)
+        open_row.addStretch(1)
+        form.addRow("", open_row)
         form.addRow(_note(_(
             "Dữ liệu nằm trên máy này, không cần mạng. Đừng chép tệp dữ liệu khi ứng dụng đang mở; "
             "hãy dùng chức năng sao lưu."
@@ -159,7 +183,8 @@ class SettingsPage(QWidget):
         box = QGroupBox(_("Chữ ký số: thư viện PKCS#11 của token"))
         self.module_list = QListWidget()
         self.module_list.addItems(list(self.settings.pkcs11_modules))
-        self.module_list.setMinimumHeight(self.module_list.fontMetrics().height() * 5)
+        self.module_list.setMinimumHeight(self.module_list.fontMetrics().height() * 4)
+        self.module_list.setMaximumHeight(self.module_list.fontMetrics().height() * 8)
         self.module_list.setAccessibleName(_("Thư viện PKCS#11"))
         self.add_module_button = QPushButton(_("Thêm tệp…"))
         self.find_modules_button = QPushButton(_("Tìm trên máy"))

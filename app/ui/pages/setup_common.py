@@ -52,15 +52,19 @@ def make_table(model: DataclassTableModel, accessible_name: str) -> QTableView:
     header.setHighlightSections(False)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     table.setAccessibleName(accessible_name)
     return table
 
 
 def fit_columns(table: QTableView) -> None:
-    table.resizeColumnsToContents()
+    """Every column as wide as its contents, except the last, which takes what is left
+    (and is cut short with … rather than pushing a side scroll bar onto the page)."""
     header = table.horizontalHeader()
     padding = table.fontMetrics().horizontalAdvance("nn")
-    for column in range(header.count()):
+    for column in range(header.count() - 1):
+        table.resizeColumnToContents(column)
         header.resizeSection(column, header.sectionSize(column) + padding)
 
 

@@ -15,7 +15,7 @@ from app.ui.dialogs.account_dialog import AccountDialog, role_title, show_tempor
 from app.ui.dialogs.handover_dialog import HandoverDialog
 from app.ui.dialogs.setup_dialogs import assign_dialog
 from app.ui.itemmodels import Column, DataclassTableModel
-from app.ui.itemmodels.dataclass_table import ALIGN_CENTER, ALIGN_RIGHT
+from app.ui.itemmodels.dataclass_table import ALIGN_RIGHT
 from app.ui.pages.setup_common import (
     SetupHost,
     button_row,
@@ -73,7 +73,7 @@ class StaffTab(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.staff_table)
         splitter.addWidget(right)
-        splitter.setSizes([420, 560])
+        splitter.setSizes([560, 520])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
 
@@ -83,16 +83,17 @@ class StaffTab(QWidget):
 
         return (
             Column(_("Họ và tên"), lambda p: p.full_name),
-            Column(_("Vai trò"), lambda p: roles_text(p.roles)),
             Column(_("Số lớp-môn"), counts, ALIGN_RIGHT,
                    header_tooltip=_("Số cặp lớp–môn được phân công dạy trong năm học")),
+            # Last: it stretches and is cut short with … when the pane is narrow.
+            Column(_("Vai trò"), lambda p: roles_text(p.roles), tooltip=lambda p: roles_text(p.roles)),
         )
 
     def _work_columns(self) -> tuple[Column, ...]:
         return (
             Column(_("Lớp"), lambda a: a.class_name),
             Column(_("Môn"), lambda a: a.subject_name),
-            Column(_("Sổ điểm"), lambda a: _("Đã khoá") if a.locked else _("Đang nhập"), ALIGN_CENTER),
+            Column(_("Sổ điểm"), lambda a: _("Đã khoá") if a.locked else _("Đang nhập")),
         )
 
     def refresh(self) -> None:

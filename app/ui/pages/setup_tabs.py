@@ -26,8 +26,8 @@ def class_columns() -> tuple[Column, ...]:
     return (
         Column(_("Lớp"), lambda c: c.name),
         Column(_("Khối"), lambda c: str(c.grade), ALIGN_CENTER),
-        Column(_("Giáo viên chủ nhiệm"), lambda c: c.homeroom_name or _("(chưa có)")),
         Column(_("Sĩ số"), lambda c: str(c.students), ALIGN_RIGHT),
+        Column(_("Giáo viên chủ nhiệm"), lambda c: c.homeroom_name or _("(chưa có)")),
     )
 
 
@@ -36,10 +36,10 @@ def subject_columns() -> tuple[Column, ...]:
     return (
         Column(_("Môn học"), lambda s: s.name),
         Column(_("Số tiết/năm"), lambda s: str(s.lessons_per_year), ALIGN_RIGHT),
-        Column(_("Cách đánh giá"), lambda s: names.get(s.assessment, s.assessment)),
         Column(_("Đã có điểm"), lambda s: _("Có") if s.has_results else "", ALIGN_CENTER,
                tooltip=lambda s: _("Môn đã có điểm hoặc nhận xét: không đổi được cách đánh giá, "
                                    "không xoá được.") if s.has_results else None),
+        Column(_("Cách đánh giá"), lambda s: names.get(s.assessment, s.assessment)),
     )
 
 
