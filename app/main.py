@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore = sub.add_parser("restore", help="khôi phục cơ sở dữ liệu từ một bản sao lưu")
     restore.add_argument("--from", type=Path, required=True, dest="restore_from")
     restore.add_argument("--db", type=Path, required=True, dest="db_path")
-    doctor = sub.add_parser("doctor", help="kiểm tra toàn bộ dữ liệu, in báo cáo JSON (--repair: sửa an toàn)")
+    doctor = sub.add_parser(
+        "doctor", help="kiểm tra toàn bộ dữ liệu, in báo cáo JSON (--repair: sửa những gì sửa an toàn được)"
+    )
     doctor.add_argument("--db", type=Path, required=True, dest="db_path")
     doctor.add_argument("--repair", action="store_true")
     doctor.add_argument("--backups", type=Path, action="append", default=[], help="thêm thư mục sao lưu")
@@ -79,15 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--db", type=Path, dest="render_db", help="tệp cơ sở dữ liệu SQLite")
     render.add_argument("--class", dest="render_class", metavar="TÊN_LỚP", help="tên lớp, ví dụ 6A1")
     render.add_argument("--student", dest="render_student", metavar="MÃ", help="mã học sinh (mahocsinh)")
-    render.add_argument("--year", dest="render_year", metavar="YYYY-YYYY", help="năm học (mặc định: năm hiện tại)")
+    render.add_argument("--year", dest="render_year", metavar="YYYY-YYYY", help="năm học (mặc định: năm nay)")
     render.add_argument("--out", type=Path, required=True, dest="render_out", help="thư mục ghi tệp")
     render.add_argument("--sheets", action="store_true", help="xuất cả bảng điểm môn của lớp")
     render.add_argument("--xml", action="store_true", help="ghi thêm tệp XML cạnh mỗi PDF")
 
     verify = sub.add_parser("verify", help="kiểm tra các chữ ký số của một tệp PDF, in báo cáo JSON")
     verify.add_argument("verify_pdf", type=Path, metavar="TỆP.pdf")
-    verify.add_argument("--trust", type=Path, action="append", default=[], help="chứng thư gốc tin cậy thêm (PEM/DER)")
-    verify.add_argument("--crl", type=Path, action="append", default=[], help="danh sách thu hồi (CRL) để kiểm tra")
+    verify.add_argument("--trust", type=Path, action="append", default=[], help="chứng thư gốc (PEM/DER)")
+    verify.add_argument("--crl", type=Path, action="append", default=[], help="danh sách thu hồi (CRL)")
 
     gui = sub.add_parser("gui", help="mở ứng dụng (mặc định khi không có lệnh)")
     gui.add_argument("--db", type=Path, dest="gui_db", help="tệp cơ sở dữ liệu SQLite")
@@ -101,7 +103,9 @@ def _run_data_safety(command: str, args: argparse.Namespace) -> int:
     if command == "backup":
         from app.cli.backup import run as run_backup
 
-        return run_backup(args.db_path, args.backup_to, keep_all=args.keep_all, out=sys.stdout, err=sys.stderr)
+        return run_backup(
+            args.db_path, args.backup_to, keep_all=args.keep_all, out=sys.stdout, err=sys.stderr
+        )
     if command == "restore":
         from app.cli.restore import run as run_restore
 

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
+from app.documents.record import TranscriptRecord
 from app.documents.render import RenderedDocument, render_record, render_sheet
 from app.errors import UserFacingError
 from app.models.db import Database, open_database
@@ -57,7 +58,12 @@ def run(
     for kind, doc in documents:
         path = out_dir / f"{doc.file_stem}.pdf"
         _write(path, doc.pdf)
-        entry: dict[str, object] = {"kind": kind, "file": str(path), "sha256": doc.sha256, "bytes": len(doc.pdf)}
+        entry: dict[str, object] = {
+            "kind": kind,
+            "file": str(path),
+            "sha256": doc.sha256,
+            "bytes": len(doc.pdf),
+        }
         if xml:
             xml_path = out_dir / f"{doc.file_stem}.xml"
             _write(xml_path, doc.xml)
@@ -68,8 +74,10 @@ def run(
     return 0
 
 
-def _render(db: Database, class_name: str | None, student: str | None, year: str | None,
-            sheets: bool) -> list[tuple[str, RenderedDocument]]:
+def _render(
+    db: Database, class_name: str | None, student: str | None, year: str | None, sheets: bool
+) -> list[tuple[str, RenderedDocument]]:
+    records: tuple[TranscriptRecord, ...]
     if student is not None:
         records = (student_record(db, find_student(db, student), year=year),)
         class_id = None

@@ -63,17 +63,22 @@ def _appearance(width: float, height: float, round_seal: bool) -> DecodedStreamO
     content = f"q 0.72 0.72 0.72 RG 0.6 w [3 2] 0 d {path} Q".encode("ascii")
     stream = DecodedStreamObject()
     stream.set_data(content)
-    stream.update({
-        NameObject("/Type"): NameObject("/XObject"),
-        NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(w), FloatObject(h)]),
-        NameObject("/Resources"): DictionaryObject(),
-    })
+    stream.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(
+                [FloatObject(0), FloatObject(0), FloatObject(w), FloatObject(h)]
+            ),
+            NameObject("/Resources"): DictionaryObject(),
+        }
+    )
     return stream
 
 
-def add_signature_fields(writer: PdfWriter, placements: Sequence[FieldPlacement],
-                         expected: Sequence[str]) -> None:
+def add_signature_fields(
+    writer: PdfWriter, placements: Sequence[FieldPlacement], expected: Sequence[str]
+) -> None:
     """Create one empty signature field per placement; every `expected` name exactly once."""
     names = [p.name for p in placements]
     if sorted(names) != sorted(expected):
@@ -83,22 +88,28 @@ def add_signature_fields(writer: PdfWriter, placements: Sequence[FieldPlacement]
         page = writer.pages[placement.page]
         x1, y1, x2, y2 = placement.rect
         appearance = writer._add_object(_appearance(x2 - x1, y2 - y1, placement.name in _SEALS))
-        field = DictionaryObject({
-            NameObject("/Type"): NameObject("/Annot"),
-            NameObject("/Subtype"): NameObject("/Widget"),
-            NameObject("/FT"): NameObject("/Sig"),
-            NameObject("/T"): TextStringObject(placement.name),
-            NameObject("/TU"): TextStringObject(FIELD_LABELS.get(placement.name, placement.name)),
-            NameObject("/F"): NumberObject(_PRINT_AND_LOCKED),
-            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in placement.rect]),
-            NameObject("/P"): page.indirect_reference,
-            NameObject("/AP"): DictionaryObject({NameObject("/N"): appearance}),
-        })
+        field = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Annot"),
+                NameObject("/Subtype"): NameObject("/Widget"),
+                NameObject("/FT"): NameObject("/Sig"),
+                NameObject("/T"): TextStringObject(placement.name),
+                NameObject("/TU"): TextStringObject(FIELD_LABELS.get(placement.name, placement.name)),
+                NameObject("/F"): NumberObject(_PRINT_AND_LOCKED),
+                NameObject("/Rect"): ArrayObject([FloatObject(v) for v in placement.rect]),
+                NameObject("/P"): page.indirect_reference,
+                NameObject("/AP"): DictionaryObject({NameObject("/N"): appearance}),
+            }
+        )
         if placement.name in _SEALS:
-            field[NameObject("/Lock")] = writer._add_object(DictionaryObject({
-                NameObject("/Type"): NameObject("/SigFieldLock"),
-                NameObject("/Action"): NameObject("/All"),
-            }))
+            field[NameObject("/Lock")] = writer._add_object(
+                DictionaryObject(
+                    {
+                        NameObject("/Type"): NameObject("/SigFieldLock"),
+                        NameObject("/Action"): NameObject("/All"),
+                    }
+                )
+            )
         ref = writer._add_object(field)
         refs.append(ref)
         annots = page.get("/Annots")

@@ -38,5 +38,5 @@ def short_date(day: date) -> str:
 
 
 def year_label(year_name: str) -> str:
-    """"2026-2027" → "2026 – 2027" as printed on the pages."""
+    """ "2026-2027" → "2026 – 2027" as printed on the pages."""
     return year_name.replace("-", " – ")

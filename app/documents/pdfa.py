@@ -30,6 +30,8 @@ from pypdf.generic import (
     DictionaryObject,
     NameObject,
     NumberObject,
+    PdfObject,
+    StreamObject,
     TextStringObject,
 )
 
@@ -111,53 +113,73 @@ def _xmp(info: PackageInfo) -> bytes:
     return text.encode("utf-8")
 
 
-def _stream(data: bytes, entries: dict[str, object], compress: bool) -> DecodedStreamObject:
+def _stream(data: bytes, entries: dict[str, PdfObject], compress: bool) -> StreamObject:
     stream = DecodedStreamObject()
     stream.set_data(data)
-    stream.update({NameObject(k): v for k, v in entries.items()})  # type: ignore[misc]
+    stream.update({NameObject(k): v for k, v in entries.items()})
     if compress:
-        return stream.flate_encode()  # type: ignore[return-value]
+        return stream.flate_encode()
     return stream
 
 
 def _output_intent(writer: PdfWriter) -> None:
     profile = writer._add_object(_stream(_icc_profile(), {"/N": NumberObject(3)}, compress=True))
-    intent = DictionaryObject({
-        NameObject("/Type"): NameObject("/OutputIntent"),
-        NameObject("/S"): NameObject("/GTS_PDFA1"),
-        NameObject("/OutputConditionIdentifier"): TextStringObject(OUTPUT_CONDITION),
-        NameObject("/Info"): TextStringObject(OUTPUT_CONDITION),
-        NameObject("/DestOutputProfile"): profile,
-    })
+    intent = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/OutputIntent"),
+            NameObject("/S"): NameObject("/GTS_PDFA1"),
+            NameObject("/OutputConditionIdentifier"): TextStringObject(OUTPUT_CONDITION),
+            NameObject("/Info"): TextStringObject(OUTPUT_CONDITION),
+            NameObject("/DestOutputProfile"): profile,
+        }
+    )
     writer.root_object[NameObject("/OutputIntents")] = ArrayObject([writer._add_object(intent)])
 
 
 def _attach_xml(writer: PdfWriter, xml: bytes, info: PackageInfo) -> None:
     """The XML as an associated file of the document (PDF/A-3 §6.8: AFRelationship Data)."""
     when = TextStringObject(_pdf_date(info.created))
-    params = DictionaryObject({
-        NameObject("/Size"): NumberObject(len(xml)),
-        NameObject("/CreationDate"): when,
-        NameObject("/ModDate"): when,
-        NameObject("/CheckSum"): ByteStringObject(hashlib.md5(xml, usedforsecurity=False).digest()),
-    })
-    embedded = writer._add_object(_stream(xml, {
-        "/Type": NameObject("/EmbeddedFile"),
-        "/Subtype": NameObject("/application#2Fxml"),
-        "/Params": params,
-    }, compress=True))
+    params = DictionaryObject(
+        {
+            NameObject("/Size"): NumberObject(len(xml)),
+            NameObject("/CreationDate"): when,
+            NameObject("/ModDate"): when,
+            NameObject("/CheckSum"): ByteStringObject(hashlib.md5(xml, usedforsecurity=False).digest()),
+        }
+    )
+    embedded = writer._add_object(
+        _stream(
+            xml,
+            {
+                "/Type": NameObject("/EmbeddedFile"),
+                "/Subtype": NameObject("/application#2Fxml"),
+                "/Params": params,
+            },
+            compress=True,
+        )
+    )
     name = TextStringObject(info.attachment_name)
-    filespec = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Filespec"),
-        NameObject("/F"): name,
-        NameObject("/UF"): name,
-        NameObject("/Desc"): TextStringObject(info.attachment_description),
-        NameObject("/AFRelationship"): NameObject("/Data"),
-        NameObject("/EF"): DictionaryObject({NameObject("/F"): embedded, NameObject("/UF"): embedded}),
-    }))
-    names = DictionaryObject({
-        NameObject("/EmbeddedFiles"): DictionaryObject({NameObject("/Names"): ArrayObject([name, filespec])}),
-    })
+    filespec = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Filespec"),
+                NameObject("/F"): name,
+                NameObject("/UF"): name,
+                NameObject("/Desc"): TextStringObject(info.attachment_description),
+                NameObject("/AFRelationship"): NameObject("/Data"),
+                NameObject("/EF"): DictionaryObject(
+                    {NameObject("/F"): embedded, NameObject("/UF"): embedded}
+                ),
+            }
+        )
+    )
+    names = DictionaryObject(
+        {
+            NameObject("/EmbeddedFiles"): DictionaryObject(
+                {NameObject("/Names"): ArrayObject([name, filespec])}
+            ),
+        }
+    )
     writer.root_object[NameObject("/Names")] = writer._add_object(names)
     writer.root_object[NameObject("/AF")] = ArrayObject([filespec])
     # Viewers open the attachments pane, so a reader sees at once that data is attached.
@@ -178,14 +200,16 @@ def _metadata(writer: PdfWriter, info: PackageInfo) -> None:
         "/ModDate": when,
     }
     # Left uncompressed, as XMP intends: archive tools find the packet by scanning the file.
-    xmp = _stream(_xmp(info), {"/Type": NameObject("/Metadata"), "/Subtype": NameObject("/XML")},
-                  compress=False)
+    xmp = _stream(
+        _xmp(info), {"/Type": NameObject("/Metadata"), "/Subtype": NameObject("/XML")}, compress=False
+    )
     writer.root_object[NameObject("/Metadata")] = writer._add_object(xmp)
     writer.root_object[NameObject("/Lang")] = TextStringObject("vi-VN")
 
 
-def package_pdfa(pdf: bytes, xml: bytes, info: PackageInfo, placements: Sequence[FieldPlacement],
-                 fields: Sequence[str]) -> bytes:
+def package_pdfa(
+    pdf: bytes, xml: bytes, info: PackageInfo, placements: Sequence[FieldPlacement], fields: Sequence[str]
+) -> bytes:
     """ReportLab's `pdf` → the PDF/A-3b file with `xml` attached and empty signature fields."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
     writer.pdf_header = PDF_HEADER

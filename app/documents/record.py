@@ -68,11 +68,13 @@ def record_uuid(school_code: str, hocba_code: str, year_name: str, version: int)
     return str(uuid.uuid5(RECORD_NAMESPACE, f"hocba/{school_code}/{hocba_code}/{year_name}/{version}"))
 
 
-def sheet_uuid(school_code: str, year_name: str, class_name: str, subject_code: str, term: str,
-               version: int = 1) -> str:
+def sheet_uuid(
+    school_code: str, year_name: str, class_name: str, subject_code: str, term: str, version: int = 1
+) -> str:
     return str(
         uuid.uuid5(
-            RECORD_NAMESPACE, f"bangdiem/{school_code}/{year_name}/{class_name}/{subject_code}/{term}/{version}"
+            RECORD_NAMESPACE,
+            f"bangdiem/{school_code}/{year_name}/{class_name}/{subject_code}/{term}/{version}",
         )
     )
 

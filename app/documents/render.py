@@ -65,8 +65,10 @@ def render_record(record: TranscriptRecord) -> RenderedDocument:
     title = f"Học bạ {level} — {student.full_name} — lớp {record.class_name}, năm học {record.year_name}"
     meta = record.meta
     footer = f"Học bạ số · {student.full_name} · Mã hồ sơ {meta.record_id} · Phiên bản {meta.version}"
-    pdf = build_pdf(story, DocumentInfo(title=title, author=school.name, subject=title, footer=footer,
-                                        is_demo=school.is_demo))
+    pdf = build_pdf(
+        story,
+        DocumentInfo(title=title, author=school.name, subject=title, footer=footer, is_demo=school.is_demo),
+    )
     stem = record_file_stem(record)
     info = PackageInfo(
         title=title,
@@ -89,15 +91,19 @@ def render_sheet(sheet: SubjectSheet) -> RenderedDocument:
     story = sheet_story(sheet, placements)
     title = sheet.title
     footer = f"Bảng điểm môn · {sheet.subject_name} · Lớp {sheet.class_name} · Mã {sheet.sheet_id}"
-    pdf = build_pdf(story, DocumentInfo(title=title, author=sheet.school.name, subject=title, footer=footer,
-                                        is_demo=sheet.school.is_demo))
+    pdf = build_pdf(
+        story,
+        DocumentInfo(
+            title=title, author=sheet.school.name, subject=title, footer=footer, is_demo=sheet.school.is_demo
+        ),
+    )
     stem = sheet_file_stem(sheet)
     info = PackageInfo(
         title=title,
         author=sheet.school.name,
         subject=f"{title}, năm học {sheet.year_name}, mã {sheet.sheet_id}",
         keywords=f"bảng điểm; {sheet.year_name}; {sheet.class_name}; {sheet.subject_code}; "
-                 f"{labels.year_label(sheet.year_name)}; {TERM_LABELS[sheet.term]}",
+        f"{labels.year_label(sheet.year_name)}; {TERM_LABELS[sheet.term]}",
         document_id=sheet.sheet_id,
         version=sheet.version,
         created=sheet.issued_on,

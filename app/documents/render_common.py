@@ -34,6 +34,7 @@ from app.paths import resource
 __all__ = [
     "BASE_TABLE",
     "BLACK",
+    "CONTENT_WIDTH",
     "GREY",
     "PAGE_HEIGHT",
     "PAGE_WIDTH",
@@ -41,21 +42,20 @@ __all__ = [
     "SERIF",
     "SERIF_BOLD",
     "SERIF_ITALIC",
-    "CONTENT_WIDTH",
     "Column",
     "DocumentInfo",
     "FieldPlacement",
     "RenderError",
     "SignatureBlock",
     "SignatureColumn",
-    "TableWithTail",
     "Styles",
+    "TableWithTail",
     "build_pdf",
     "esc",
-    "table",
     "grid_style",
     "long_date",
     "styles",
+    "table",
 ]
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -96,8 +96,9 @@ def register_fonts() -> None:
     for name, filename in _FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(resource("fonts", filename))))
     # No bold italic is shipped; <b><i> falls back to bold rather than to a base-14 font.
-    pdfmetrics.registerFontFamily(SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC,
-                                  boldItalic=SERIF_BOLD)
+    pdfmetrics.registerFontFamily(
+        SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD
+    )
     pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD, italic=SANS, boldItalic=SANS_BOLD)
 
 
@@ -135,10 +136,16 @@ def styles() -> Styles:
         cell=style("cell", fontSize=9.5, leading=12.5),
         cell_center=style("cellc", fontSize=9.5, leading=12.5, alignment=TA_CENTER),
         cell_head=style("cellh", fontName=SERIF_BOLD, fontSize=9, leading=11.5, alignment=TA_CENTER),
-        heading=style("heading", fontName=SERIF_BOLD, fontSize=12, leading=16, alignment=TA_CENTER,
-                      spaceBefore=2, spaceAfter=5),
-        section=style("section", fontName=SERIF_BOLD, fontSize=10.5, leading=14, spaceBefore=8,
-                      spaceAfter=4),
+        heading=style(
+            "heading",
+            fontName=SERIF_BOLD,
+            fontSize=12,
+            leading=16,
+            alignment=TA_CENTER,
+            spaceBefore=2,
+            spaceAfter=5,
+        ),
+        section=style("section", fontName=SERIF_BOLD, fontSize=10.5, leading=14, spaceBefore=8, spaceAfter=4),
         title=style("title", fontName=SERIF_BOLD, fontSize=30, leading=38, alignment=TA_CENTER),
         subtitle=style("subtitle", fontName=SERIF_BOLD, fontSize=16, leading=22, alignment=TA_CENTER),
         motto=style("motto", fontName=SERIF_BOLD, fontSize=11.5, leading=15, alignment=TA_CENTER),
@@ -157,7 +164,7 @@ def esc(text: str | None) -> str:
 
 
 def long_date(place: str, day: date) -> str:
-    """"Hà Nội, ngày 31 tháng 5 năm 2027" — the dating line of Vietnamese documents."""
+    """ "Hà Nội, ngày 31 tháng 5 năm 2027" — the dating line of Vietnamese documents."""
     # Administrative style (Nghị định 30/2020): a leading zero for days below 10 and for
     # January and February only.
     month = f"{day.month:02d}" if day.month < 3 else str(day.month)
@@ -224,7 +231,7 @@ class SignatureColumn:
     seal_field: str | None = None  # the school's seal, over the left of the signature
 
 
-class SignatureBlock(Flowable):
+class SignatureBlock(Flowable):  # type: ignore[misc]  # ReportLab is untyped
     """Signature blocks side by side; records where its fields land when drawn.
 
     It never splits: it moves to the next page whole, so a signer's title is never
@@ -307,7 +314,7 @@ class DocumentInfo:
     is_demo: bool
 
 
-class _NumberedCanvas(Canvas):
+class _NumberedCanvas(Canvas):  # type: ignore[misc]  # ReportLab is untyped
     """Holds pages back until the end so each footer can say "Trang x/y"."""
 
     def __init__(self, *args: Any, info: DocumentInfo, **kwargs: Any) -> None:
@@ -315,7 +322,7 @@ class _NumberedCanvas(Canvas):
         self._info = info
         self._pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+    def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
         self._startPage()
 
@@ -380,8 +387,17 @@ def build_pdf(story: list[Flowable], info: DocumentInfo) -> bytes:
         initialLeading=14.5,
         lang="vi-VN",
     )
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_WIDTH, PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
+    frame = Frame(
+        MARGIN_X,
+        MARGIN_BOTTOM,
+        CONTENT_WIDTH,
+        PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=_decorate(info))])
 
     def canvas_maker(*args: Any, **kwargs: Any) -> Canvas:
@@ -405,14 +421,15 @@ def table(rows: list[list[Any]], widths: Sequence[float], style: TableStyle, rep
     return t
 
 
-
-class TableWithTail(Flowable):
+class TableWithTail(Flowable):  # type: ignore[misc]  # ReportLab is untyped
     """A long table followed by closing flowables (a note, a signature block) that must not
     end up alone on the last page: the table is split so that at least `keep_rows` of its
     rows go with the tail. Rows are never split; the header repeats on each page.
     """
 
-    def __init__(self, body: Table, tail: Sequence[Flowable], *, header_rows: int, keep_rows: int = 3) -> None:
+    def __init__(
+        self, body: Table, tail: Sequence[Flowable], *, header_rows: int, keep_rows: int = 3
+    ) -> None:
         super().__init__()
         self.body = body
         self.tail = list(tail)

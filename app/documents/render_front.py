@@ -41,14 +41,18 @@ def _fields(pairs: list[list[tuple[str, str | None]]]) -> Table:
         rows.append(cells)
     t = Table(rows, colWidths=[CONTENT_WIDTH * 0.58, CONTENT_WIDTH * 0.42], hAlign="LEFT")
     spans = [("SPAN", (0, i), (1, i)) for i, line in enumerate(pairs) if len(line) == 1]
-    t.setStyle(TableStyle([
-        *BASE_TABLE,
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-        *spans,
-    ]))
+    t.setStyle(
+        TableStyle(
+            [
+                *BASE_TABLE,
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+                *spans,
+            ]
+        )
+    )
     return t
 
 
@@ -68,21 +72,25 @@ def front_page(record: TranscriptRecord) -> list[Flowable]:
     story.append(Spacer(1, 7 * mm))
 
     story.append(Paragraph("THÔNG TIN HỌC SINH", st.section))
-    guardian = [[("Họ và tên người giám hộ", s.guardian_name)]] if s.guardian_name else []
+    guardian: list[list[tuple[str, str | None]]] = (
+        [[("Họ và tên người giám hộ", s.guardian_name)]] if s.guardian_name else []
+    )
     national_id = s.national_id or "chưa có (hồ sơ tạm)"
     story.append(
-        _fields([
-            [("Họ và tên", s.full_name.upper()), ("Giới tính", labels.SEX.get(s.sex) or "Không rõ")],
-            [("Ngày sinh", labels.short_date(s.date_of_birth)), ("Dân tộc", s.ethnicity)],
-            [("Nơi sinh", s.place_of_birth), ("Quốc tịch", s.nationality)],
-            [("Quê quán", s.home_town)],
-            [("Số định danh cá nhân", national_id), ("Mã học sinh", s.student_code)],
-            [("Chỗ ở hiện tại", s.address)],
-            [("Đối tượng chính sách", s.policy_status or labels.NONE)],
-            [("Họ và tên cha", s.father_name)],
-            [("Họ và tên mẹ", s.mother_name)],
-            *guardian,
-        ])
+        _fields(
+            [
+                [("Họ và tên", s.full_name.upper()), ("Giới tính", labels.SEX.get(s.sex) or "Không rõ")],
+                [("Ngày sinh", labels.short_date(s.date_of_birth)), ("Dân tộc", s.ethnicity)],
+                [("Nơi sinh", s.place_of_birth), ("Quốc tịch", s.nationality)],
+                [("Quê quán", s.home_town)],
+                [("Số định danh cá nhân", national_id), ("Mã học sinh", s.student_code)],
+                [("Chỗ ở hiện tại", s.address)],
+                [("Đối tượng chính sách", s.policy_status or labels.NONE)],
+                [("Họ và tên cha", s.father_name)],
+                [("Họ và tên mẹ", s.mother_name)],
+                *guardian,
+            ]
+        )
     )
     if s.disabled_not_assessed:
         story.append(Spacer(1, 2 * mm))
@@ -91,15 +99,18 @@ def front_page(record: TranscriptRecord) -> list[Flowable]:
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph("QUÁ TRÌNH HỌC TẬP", st.section))
     widths = [CONTENT_WIDTH * f for f in (0.18, 0.12, 0.52, 0.18)]
-    rows: list[list[object]] = [[Paragraph(h, st.cell_head) for h in
-                                 ("Năm học", "Lớp", "Tên trường, tỉnh/thành phố", "Số đăng bộ")]]
+    rows: list[list[object]] = [
+        [Paragraph(h, st.cell_head) for h in ("Năm học", "Lớp", "Tên trường, tỉnh/thành phố", "Số đăng bộ")]
+    ]
     for h in record.history:
-        rows.append([
-            Paragraph(esc(labels.year_label(h.year_name)), st.cell_center),
-            Paragraph(esc(h.class_name), st.cell_center),
-            Paragraph(esc(h.school_name), st.cell),
-            Paragraph(esc(h.registration_number or ""), st.cell_center),
-        ])
+        rows.append(
+            [
+                Paragraph(esc(labels.year_label(h.year_name)), st.cell_center),
+                Paragraph(esc(h.class_name), st.cell_center),
+                Paragraph(esc(h.school_name), st.cell),
+                Paragraph(esc(h.registration_number or ""), st.cell_center),
+            ]
+        )
     story.append(table(rows, widths, grid_style()))
 
     story.append(Spacer(1, 6 * mm))

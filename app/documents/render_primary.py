@@ -29,8 +29,11 @@ from app.documents.render_secondary import signature_block, student_line
 __all__ = ["primary_year_page"]
 
 # Level (and test score) columns: short plain strings, centred, the level in bold.
-_VALUE_COLUMNS = [("ALIGN", (1, 1), (2, -1), "CENTER"), ("FONTNAME", (1, 1), (1, -1), SERIF_BOLD),
-                  ("ALIGN", (2, 1), (2, -1), "CENTER")]
+_VALUE_COLUMNS = [
+    ("ALIGN", (1, 1), (2, -1), "CENTER"),
+    ("FONTNAME", (1, 1), (1, -1), SERIF_BOLD),
+    ("ALIGN", (2, 1), (2, -1), "CENTER"),
+]
 _LEVEL_COLUMN = [("ALIGN", (1, 1), (1, -1), "CENTER"), ("FONTNAME", (1, 1), (1, -1), SERIF_BOLD)]
 _GROUP_TITLES = {"nanglucchung": "Năng lực chung", "nanglucdacthu": "Năng lực đặc thù"}
 
@@ -39,17 +42,23 @@ def _subjects(r: PrimaryYear) -> list[Flowable]:
     st = styles()
     w = CONTENT_WIDTH
     head = st.cell_head
-    rows: list[list[object]] = [[
-        Paragraph("Môn học và hoạt động giáo dục", head), Paragraph("Mức đạt được", head),
-        Paragraph("Điểm KTĐK", head), Paragraph("Nhận xét", head),
-    ]]
+    rows: list[list[object]] = [
+        [
+            Paragraph("Môn học và hoạt động giáo dục", head),
+            Paragraph("Mức đạt được", head),
+            Paragraph("Điểm KTĐK", head),
+            Paragraph("Nhận xét", head),
+        ]
+    ]
     for line in r.subjects:
-        rows.append([
-            Paragraph(esc(line.name), st.cell),
-            line.level or "",
-            "" if line.test_score is None else str(line.test_score),
-            Paragraph(esc(line.comment or ""), st.cell),
-        ])
+        rows.append(
+            [
+                Paragraph(esc(line.name), st.cell),
+                line.level or "",
+                "" if line.test_score is None else str(line.test_score),
+                Paragraph(esc(line.comment or ""), st.cell),
+            ]
+        )
     return [
         Paragraph("1. Các môn học và hoạt động giáo dục", st.section),
         table(rows, [w * 0.30, w * 0.10, w * 0.09, w * 0.51], grid_style(1, _VALUE_COLUMNS)),
@@ -60,9 +69,13 @@ def _traits(number: str, title: str, column: str, lines: list[TraitLine], groupe
     st = styles()
     w = CONTENT_WIDTH
     head = st.cell_head
-    rows: list[list[object]] = [[
-        Paragraph(column, head), Paragraph("Mức đạt được", head), Paragraph("Nhận xét", head),
-    ]]
+    rows: list[list[object]] = [
+        [
+            Paragraph(column, head),
+            Paragraph("Mức đạt được", head),
+            Paragraph("Nhận xét", head),
+        ]
+    ]
     extra = []
     group = None
     for t in lines:
@@ -70,7 +83,9 @@ def _traits(number: str, title: str, column: str, lines: list[TraitLine], groupe
             group = t.group
             rows.append([Paragraph(f"<b><i>{_GROUP_TITLES[group]}</i></b>", st.cell), "", ""])
             extra.append(("SPAN", (0, len(rows) - 1), (-1, len(rows) - 1)))
-        rows.append([Paragraph(esc(t.name), st.cell), t.level or "", Paragraph(esc(t.comment or ""), st.cell)])
+        rows.append(
+            [Paragraph(esc(t.name), st.cell), t.level or "", Paragraph(esc(t.comment or ""), st.cell)]
+        )
     return [
         Paragraph(f"{number}. {title}", st.section),
         table(rows, [w * 0.30, w * 0.10, w * 0.60], grid_style(1, [*extra, *_LEVEL_COLUMN])),
@@ -83,17 +98,27 @@ def primary_year_page(record: TranscriptRecord, placements: list[FieldPlacement]
     st = styles()
     story: list[Flowable] = [student_line(record)]
     story.append(Paragraph("KẾT QUẢ GIÁO DỤC NĂM HỌC", st.heading))
-    story.append(Paragraph(
-        "Mức đạt được — môn học, hoạt động giáo dục: T (Hoàn thành tốt), H (Hoàn thành), C (Chưa hoàn thành); "
-        "phẩm chất, năng lực: T (Tốt), Đ (Đạt), C (Cần cố gắng). KTĐK: điểm kiểm tra định kì cuối năm học.",
-        st.note))
+    story.append(
+        Paragraph(
+            "Mức đạt được — môn học, hoạt động giáo dục: T (Hoàn thành tốt), H (Hoàn thành), "
+            "C (Chưa hoàn thành); phẩm chất, năng lực: T (Tốt), Đ (Đạt), C (Cần cố gắng). "
+            "KTĐK: điểm kiểm tra định kì cuối năm học.",
+            st.note,
+        )
+    )
     if record.student.disabled_not_assessed:
         story.append(Paragraph(esc(labels.NOT_ASSESSED), st.small))
     story.extend(_subjects(r))
-    story.extend(_traits("2", "Những phẩm chất chủ yếu", "Phẩm chất",
-                         [t for t in r.traits if t.group == "phamchat"], False))
-    story.extend(_traits("3", "Những năng lực cốt lõi", "Năng lực",
-                         [t for t in r.traits if t.group != "phamchat"], True))
+    story.extend(
+        _traits(
+            "2", "Những phẩm chất chủ yếu", "Phẩm chất", [t for t in r.traits if t.group == "phamchat"], False
+        )
+    )
+    story.extend(
+        _traits(
+            "3", "Những năng lực cốt lõi", "Năng lực", [t for t in r.traits if t.group != "phamchat"], True
+        )
+    )
 
     def line(label: str, value: str) -> Paragraph:
         return Paragraph(f"{esc(label)}: <b>{esc(value)}</b>", st.label)

@@ -32,7 +32,7 @@ __all__ = ["secondary_year_page", "signature_block", "student_line"]
 
 
 def student_line(record: TranscriptRecord) -> Table:
-    """"Họ và tên … Lớp … Năm học …" at the top of a year page."""
+    """ "Họ và tên … Lớp … Năm học …" at the top of a year page."""
     st = styles()
     cells = [
         Paragraph(f"Họ và tên: <b>{esc(record.student.full_name)}</b>", st.label),
@@ -40,7 +40,11 @@ def student_line(record: TranscriptRecord) -> Table:
         Paragraph(f"Năm học: <b>{esc(labels.year_label(record.year_name))}</b>", st.label),
     ]
     t = Table([cells], colWidths=[CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.17, CONTENT_WIDTH * 0.28])
-    t.setStyle(TableStyle([*BASE_TABLE, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
+    t.setStyle(
+        TableStyle(
+            [*BASE_TABLE, ("LEFTPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]
+        )
+    )
     return t
 
 
@@ -50,25 +54,36 @@ def _subjects_table(r: SecondaryYear) -> Table:
     widths = [w * 0.375, w * 0.075, w * 0.075, w * 0.075, w * 0.125, w * 0.275]
     head = st.cell_head
     rows: list[list[object]] = [
-        [Paragraph("Môn học/<br/>Hoạt động giáo dục", head),
-         Paragraph("Điểm trung bình môn học hoặc mức đánh giá", head), "", "",
-         Paragraph("Điểm hoặc mức đánh giá lại (nếu có)", head),
-         Paragraph("Giáo viên môn học xác nhận kết quả đánh giá, sửa chữa (nếu có)", head)],
+        [
+            Paragraph("Môn học/<br/>Hoạt động giáo dục", head),
+            Paragraph("Điểm trung bình môn học hoặc mức đánh giá", head),
+            "",
+            "",
+            Paragraph("Điểm hoặc mức đánh giá lại (nếu có)", head),
+            Paragraph("Giáo viên môn học xác nhận kết quả đánh giá, sửa chữa (nếu có)", head),
+        ],
         ["", Paragraph("HKI", head), Paragraph("HKII", head), Paragraph("CN", head), "", ""],
     ]
     for line in r.subjects:
         # Short values are plain strings styled per column: no line breaking to pay for.
-        rows.append([
-            Paragraph(esc(line.name), st.cell),
-            labels.value(line.hk1),
-            labels.value(line.hk2),
-            labels.value(line.year),
-            labels.value(line.reassessment),
-            Paragraph(esc(line.teacher or ""), st.cell),
-        ])
-    extra = [("SPAN", (0, 0), (0, 1)), ("SPAN", (1, 0), (3, 0)), ("SPAN", (4, 0), (4, 1)),
-             ("SPAN", (5, 0), (5, 1)), ("ALIGN", (1, 2), (4, -1), "CENTER"),
-             ("FONTNAME", (3, 2), (3, -1), SERIF_BOLD)]
+        rows.append(
+            [
+                Paragraph(esc(line.name), st.cell),
+                labels.value(line.hk1),
+                labels.value(line.hk2),
+                labels.value(line.year),
+                labels.value(line.reassessment),
+                Paragraph(esc(line.teacher or ""), st.cell),
+            ]
+        )
+    extra = [
+        ("SPAN", (0, 0), (0, 1)),
+        ("SPAN", (1, 0), (3, 0)),
+        ("SPAN", (4, 0), (4, 1)),
+        ("SPAN", (5, 0), (5, 1)),
+        ("ALIGN", (1, 2), (4, -1), "CENTER"),
+        ("FONTNAME", (3, 2), (3, -1), SERIF_BOLD),
+    ]
     return table(rows, widths, grid_style(2, extra), repeat=2)
 
 
@@ -87,20 +102,38 @@ def _results_table(record: TranscriptRecord, r: SecondaryYear) -> Table:
     st = styles()
     a = record.absences
     head = st.cell_head
-    rows: list[list[object]] = [[
-        Paragraph("Học kì", head), Paragraph("Kết quả rèn luyện", head),
-        Paragraph("Kết quả học tập", head), Paragraph("Số buổi nghỉ học<br/>(có phép / không phép)", head),
-    ]]
+    rows: list[list[object]] = [
+        [
+            Paragraph("Học kì", head),
+            Paragraph("Kết quả rèn luyện", head),
+            Paragraph("Kết quả học tập", head),
+            Paragraph("Số buổi nghỉ học<br/>(có phép / không phép)", head),
+        ]
+    ]
     terms = (
-        ("Học kì I", r.conduct_hk1, r.learning_hk1, f"{a.hk1_excused + a.hk1_unexcused} "
-         f"({a.hk1_excused} / {a.hk1_unexcused})"),
-        ("Học kì II", r.conduct_hk2, r.learning_hk2, f"{a.hk2_excused + a.hk2_unexcused} "
-         f"({a.hk2_excused} / {a.hk2_unexcused})"),
+        (
+            "Học kì I",
+            r.conduct_hk1,
+            r.learning_hk1,
+            f"{a.hk1_excused + a.hk1_unexcused} ({a.hk1_excused} / {a.hk1_unexcused})",
+        ),
+        (
+            "Học kì II",
+            r.conduct_hk2,
+            r.learning_hk2,
+            f"{a.hk2_excused + a.hk2_unexcused} ({a.hk2_excused} / {a.hk2_unexcused})",
+        ),
         ("Cả năm", r.conduct_year, r.learning_year, f"{a.total} ({a.excused} / {a.unexcused})"),
     )
     for label, conduct, learning, absent in terms:
-        rows.append([label, labels.TT22_LEVEL.get(conduct or "", ""), labels.TT22_LEVEL.get(learning or "", ""),
-                     absent])
+        rows.append(
+            [
+                label,
+                labels.TT22_LEVEL.get(conduct or "", ""),
+                labels.TT22_LEVEL.get(learning or "", ""),
+                absent,
+            ]
+        )
     w = CONTENT_WIDTH
     extra = [("ALIGN", (0, 1), (-1, -1), "CENTER"), ("FONTNAME", (0, 1), (0, -1), SERIF_BOLD)]
     return table(rows, [w * 0.2, w * 0.24, w * 0.24, w * 0.32], grid_style(1, extra))
@@ -130,7 +163,9 @@ def _decision_lines(record: TranscriptRecord, r: SecondaryYear) -> list[Flowable
         out.append(line("Kết quả sau kiểm tra lại hoặc rèn luyện trong kì nghỉ hè", ", ".join(after)))
     out.append(line("Danh hiệu", labels.TITLE[r.title] if r.title else labels.NONE))
     out.append(line("Khen thưởng", "; ".join(record.awards) if record.awards else labels.NONE))
-    out.append(line("Chứng chỉ (nếu có)", "; ".join(record.certificates) if record.certificates else labels.NONE))
+    out.append(
+        line("Chứng chỉ (nếu có)", "; ".join(record.certificates) if record.certificates else labels.NONE)
+    )
     return out
 
 

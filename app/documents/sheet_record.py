@@ -15,7 +15,7 @@ from datetime import date
 
 from app.documents.record import SchoolInfo, SheetTerm
 
-__all__ = ["SheetColumn", "SheetRow", "SubjectSheet", "TERM_LABELS"]
+__all__ = ["TERM_LABELS", "SheetColumn", "SheetRow", "SubjectSheet"]
 
 TERM_LABELS: dict[str, str] = {"hocky1": "Học kì I", "hocky2": "Học kì II", "canam": "Cả năm"}
 

@@ -43,15 +43,24 @@ def _heading(sheet: SubjectSheet) -> list[Flowable]:
     ]
     right = national_heading()
     t = Table([[left, right]], colWidths=[CONTENT_WIDTH * 0.42, CONTENT_WIDTH * 0.58])
-    t.setStyle(TableStyle([*BASE_TABLE, ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                           ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    t.setStyle(
+        TableStyle(
+            [
+                *BASE_TABLE,
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return [
         t,
         Spacer(1, 5 * mm),
         Paragraph(f"BẢNG ĐIỂM MÔN {esc(sheet.subject_name.upper())}", st.heading),
         Paragraph(
             f"Lớp <b>{esc(sheet.class_name)}</b> — {TERM_LABELS[sheet.term]} — năm học "
-            f"<b>{esc(labels.year_label(sheet.year_name))}</b> — Giáo viên môn học: <b>{esc(sheet.teacher)}</b>",
+            f"<b>{esc(labels.year_label(sheet.year_name))}</b> — "
+            f"Giáo viên môn học: <b>{esc(sheet.teacher)}</b>",
             st.sig_hint,
         ),
         Spacer(1, 4 * mm),
@@ -62,7 +71,7 @@ def _header(label: str) -> str:
     """Break "ĐĐGgk", "ĐTBmhk" after their prefix: value columns are narrow."""
     for prefix in ("ĐĐG", "ĐTB"):
         if label.startswith(prefix) and len(label) > len(prefix) + 1:
-            return f"{prefix}<br/>{esc(label[len(prefix):])}"
+            return f"{prefix}<br/>{esc(label[len(prefix) :])}"
     return esc(label)
 
 
@@ -103,9 +112,14 @@ def _table(sheet: SubjectSheet) -> Table:
 
     rows: list[list[object]] = [top, second]
     for row in sheet.rows:
-        cells: list[object] = [Paragraph(str(row.number), st.cell_center), Paragraph(esc(row.full_name), st.cell)]
+        cells: list[object] = [
+            Paragraph(str(row.number), st.cell_center),
+            Paragraph(esc(row.full_name), st.cell),
+        ]
         cells.extend(Paragraph(esc(labels.value(v)), st.cell_center) for v in row.values)
-        comment = "Miễn đánh giá (học sinh khuyết tật)" if row.not_assessed and not row.comment else row.comment
+        comment = (
+            "Miễn đánh giá (học sinh khuyết tật)" if row.not_assessed and not row.comment else row.comment
+        )
         cells.append(Paragraph(esc(comment or ""), st.cell))
         rows.append(cells)
     return table(rows, widths, grid_style(2, spans), repeat=2)
@@ -118,13 +132,20 @@ def sheet_story(sheet: SubjectSheet, placements: list[FieldPlacement]) -> list[F
         Spacer(1, 2 * mm),
         Paragraph(
             f"Bảng điểm gồm {len(sheet.rows)} học sinh. Giáo viên môn học xác nhận kết quả bằng chữ ký số; "
-            "học bạ của từng học sinh ghi mã của bảng điểm này.", st.note),
+            "học bạ của từng học sinh ghi mã của bảng điểm này.",
+            st.note,
+        ),
         Spacer(1, 4 * mm),
         SignatureBlock(
             [
                 SignatureColumn("", "", "", ""),
-                SignatureColumn("GIÁO VIÊN MÔN HỌC", "(Ký và ghi rõ họ tên)", sheet.teacher, "GVBM",
-                                dating=long_date(sheet.school.issuing_place, sheet.issued_on)),
+                SignatureColumn(
+                    "GIÁO VIÊN MÔN HỌC",
+                    "(Ký và ghi rõ họ tên)",
+                    sheet.teacher,
+                    "GVBM",
+                    dating=long_date(sheet.school.issuing_place, sheet.issued_on),
+                ),
             ],
             placements,
         ),

@@ -125,3 +125,54 @@ def check_opened(engine: Engine, path: Path) -> None:
 def quiet_connection(dbapi_connection: Any, _record: Any) -> None:
     """Engine hook: decryption failures reach us as exceptions; SQLCipher need not print them."""
     dbapi_connection.execute("PRAGMA cipher_log_level = NONE")
+
+
+# --------------------------------------------------------------------------- document files
+
+# A sealed document file: magic, 12-byte nonce, AES-256-GCM ciphertext with its 16-byte tag.
+# The file keeps its plaintext SHA-256 as its name (the store is content-addressed by what
+# was signed); the name is bound in as associated data, so a file renamed onto another
+# document's name fails to open instead of passing for it.
+SEAL_MAGIC = b"HBSEAL1\x00"
+NONCE_BYTES = 12
+
+
+def file_key(database_key: bytes) -> bytes:
+    """The document files' key, derived from the database key (one secret in the keyring)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    check_key(database_key)
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=b"hocba documents v1").derive(
+        database_key
+    )
+
+
+def is_sealed(head: bytes) -> bool:
+    return head.startswith(SEAL_MAGIC)
+
+
+def seal(data: bytes, key: bytes, name: str) -> bytes:
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(NONCE_BYTES)
+    return SEAL_MAGIC + nonce + AESGCM(key).encrypt(nonce, data, name.encode("utf-8"))
+
+
+def unseal(blob: bytes, key: bytes, name: str) -> bytes:
+    """The plaintext of a sealed file; WrongKeyError if the key (or the name) does not fit."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not is_sealed(blob):
+        raise ValueError("not a sealed document file")
+    start = len(SEAL_MAGIC)
+    nonce = blob[start : start + NONCE_BYTES]
+    try:
+        return AESGCM(key).decrypt(nonce, blob[start + NONCE_BYTES :], name.encode("utf-8"))
+    except InvalidTag as exc:
+        raise WrongKeyError(
+            f"Không mở được tệp học bạ “{name}” bằng khoá của máy này (khoá sai, hoặc tệp bị hỏng)."
+        ) from exc

@@ -79,6 +79,24 @@ ACTION_LABELS: Mapping[str, str] = {
 }
 
 
+# Field names as people say them; a name not listed is shown as stored.
+FIELD_LABELS: Mapping[str, str] = {
+    "national_id": "số định danh",
+    "full_name": "họ tên",
+    "date_of_birth": "ngày sinh",
+    "sex": "giới tính",
+    "place_of_birth": "nơi sinh",
+    "address": "địa chỉ",
+    "level": "mức",
+    "comment": "nhận xét",
+    "failed_logins": "số lần đăng nhập sai",
+    "active": "đang dùng",
+    "roles": "vai trò",
+    "must_change_password": "phải đổi mật khẩu",
+    "semester": "học kì",
+}
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     class_id: int | None = None
@@ -319,21 +337,22 @@ def describe_change(detail: Mapping[str, object]) -> str:
     """A detail as people read it: "gk: 7 → 8; ghi chú: …" (identification numbers masked)."""
     parts: list[str] = []
     if "old" in detail or "new" in detail:
-        label = str(detail.get("column") or detail.get("field") or "giá trị")
-        parts.append(
-            f"{label}: {_value_text(label, detail.get('old'))} → {_value_text(label, detail.get('new'))}"
-        )
+        key = str(detail.get("column") or detail.get("field") or "giá trị")
+        label = FIELD_LABELS.get(key, key)
+        old, new = _value_text(key, detail.get("old")), _value_text(key, detail.get("new"))
+        parts.append(f"{label}: {old} → {new}")
     for key, value in detail.items():
         if key in HIDDEN_KEYS or key in ("old", "new", "column", "field"):
             continue
+        label = FIELD_LABELS.get(key, key)
         if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], list | dict):
-            parts.append(f"{key}: {_value_text(key, value[0])} → {_value_text(key, value[1])}")
+            parts.append(f"{label}: {_value_text(key, value[0])} → {_value_text(key, value[1])}")
         elif isinstance(value, dict):
             inner = describe_change(value)
             if inner:
-                parts.append(f"{key}: {inner}")
+                parts.append(f"{label}: {inner}")
         else:
-            parts.append(f"{key}: {_value_text(key, value)}")
+            parts.append(f"{label}: {_value_text(key, value)}")
     return "; ".join(parts)
 
 

@@ -238,7 +238,7 @@ def create_backup(
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
 
-    docs = copy_documents(documents_dir or documents_dir_for(db_path), dest / safe_files.DOCUMENTS_DIR)
+    docs = copy_documents(documents_dir or documents_dir_for(db_path), dest / safe_files.DOCUMENTS_DIR, key)
     removed = thin_backups(dest, stem, policy, created) if policy is not None else ()
     info = BackupInfo(final, created.replace(microsecond=counter), final.stat().st_size)
     seconds = time.perf_counter() - started
@@ -271,8 +271,12 @@ def _online_backup(db_path: Path, target: Path, key: bytes | None) -> None:
         source.close()
 
 
-def copy_documents(source: Path, target: Path) -> DocumentCopy:
-    """Copy the files of store `source` missing from `target`, by name (the files never change)."""
+def copy_documents(source: Path, target: Path, key: bytes | None = None) -> DocumentCopy:
+    """Copy the files of store `source` missing from `target`, by name (the files never change).
+
+    A file is checked against its name first (sealed ones through `key`): a damaged file is
+    reported and never copied over a good backup copy.
+    """
     total = copied = copied_bytes = 0
     damaged: list[str] = []
     for item in safe_files.iter_store(source):
@@ -282,8 +286,14 @@ def copy_documents(source: Path, target: Path) -> DocumentCopy:
         dst = target / item.relative
         if dst.is_file() and dst.stat().st_size == item.size:
             continue
+        sealed = safe_files.is_sealed_file(item.path)
+        if sealed and not safe_files.content_matches(item.path, item.sha256, key):
+            log.warning("document %s does not match its name: not backed up", item.relative)
+            damaged.append(item.relative)
+            continue
         try:
-            size, _sha = safe_files.copy_synced(item.path, dst, expect_sha256=item.sha256)
+            expect = None if sealed else item.sha256
+            size, _sha = safe_files.copy_synced(item.path, dst, expect_sha256=expect)
         except ValueError:
             log.warning("document %s does not match its name: not backed up", item.relative)
             damaged.append(item.relative)

@@ -242,6 +242,12 @@ def referenced_hashes(ctx: _Context) -> set[str] | None:
         conn.close()
 
 
+def _verified_key(ctx: _Context) -> bytes | None:
+    # A key that did not open the database may be the wrong one: then sealed files cannot be
+    # judged (they would all look damaged), so they are left alone.
+    return ctx.key if ctx.facts_ok else None
+
+
 def _backed_up_hashes(ctx: _Context) -> set[str]:
     found: set[str] = set()
     for folder in dict.fromkeys(ctx.backup_folders):
@@ -265,7 +271,7 @@ def _check_documents(ctx: _Context) -> Check:
             continue
         count += 1
         present.add(item.sha256)
-        if safe_files.sha256_of(item.path) != item.sha256:
+        if not safe_files.content_matches(item.path, item.sha256, _verified_key(ctx)):
             damaged.append(item.relative)
     referenced = referenced_hashes(ctx)
     missing: list[str] = []
@@ -374,7 +380,7 @@ def _repair_documents(ctx: _Context) -> list[str]:
     for item in safe_files.iter_store(store):
         if item.is_temp or item.sha256 is None:
             strays.append(item.path)
-        elif safe_files.sha256_of(item.path) != item.sha256:
+        elif not safe_files.content_matches(item.path, item.sha256, _verified_key(ctx)):
             bad.append(item.path)
         elif referenced is not None and item.sha256 not in referenced:
             strays.append(item.path)
@@ -388,7 +394,7 @@ def _repair_documents(ctx: _Context) -> list[str]:
             done.append(f"{len(strays)} tệp thừa trong kho đã được chuyển sang “{folder}” (không xoá).")
     restored = 0
     for folder in dict.fromkeys(ctx.backup_folders):
-        restored += restore_documents(folder / safe_files.DOCUMENTS_DIR, store).restored
+        restored += restore_documents(folder / safe_files.DOCUMENTS_DIR, store, ctx.key).restored
     if restored:
         done.append(f"Đã chép lại {restored} tệp học bạ từ bản sao lưu.")
     return done

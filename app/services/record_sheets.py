@@ -40,26 +40,34 @@ def _refused(student: str, code: str, subject: str, term: str, detail: str, fiel
     )
 
 
-def class_sheets(db: Database, class_id: int, *, terms: Sequence[SheetTerm] = ALL_TERMS,
-                 actor: Actor = SYSTEM, issued_on: date | None = None) -> tuple[SubjectSheet, ...]:
+def class_sheets(
+    db: Database,
+    class_id: int,
+    *,
+    terms: Sequence[SheetTerm] = ALL_TERMS,
+    actor: Actor = SYSTEM,
+    issued_on: date | None = None,
+) -> tuple[SubjectSheet, ...]:
     """Every subject sheet of the class for `terms` (primary has no separate HKII sheet)."""
     require_view_class(actor, class_id)
     with db.read() as s:
         ctx = ClassContext(s, class_id)
         primary_rows: dict[tuple[int, int, str], PrimaryAssessment] = {}
         if ctx.primary:
-            for a in s.scalars(select(PrimaryAssessment).where(
-                PrimaryAssessment.enrolment_id.in_(ctx.loader.enrolment_ids),
-                PrimaryAssessment.period.in_(("ck1", "cn")),
-            )):
+            for a in s.scalars(
+                select(PrimaryAssessment).where(
+                    PrimaryAssessment.enrolment_id.in_(ctx.loader.enrolment_ids),
+                    PrimaryAssessment.period.in_(("ck1", "cn")),
+                )
+            ):
                 primary_rows[(a.enrolment_id, a.subject_id, a.period)] = a
         sheets = []
         for subject in ctx.subjects:
             teacher = ctx.teachers.get(subject.id)
             if not teacher:
                 raise UserFacingError(
-                    f"Môn {subject.name} của lớp {ctx.klass.name} chưa phân công giáo viên, nên chưa lập được "
-                    "bảng điểm môn. Hãy phân công giáo viên môn học trước.",
+                    f"Môn {subject.name} của lớp {ctx.klass.name} chưa phân công giáo viên, nên chưa "
+                    "lập được bảng điểm môn. Hãy phân công giáo viên môn học trước.",
                     field="teaching_assignment",
                 )
             for term in terms:
@@ -71,22 +79,26 @@ def class_sheets(db: Database, class_id: int, *, terms: Sequence[SheetTerm] = AL
                 else:
                     columns, rows = _secondary_rows(ctx, subject, term)
                     kind = "nhanxet" if subject.assessment == "comment" else "diem"
-                sheets.append(SubjectSheet(
-                    sheet_id=sheet_uuid(ctx.school.school_code, ctx.year.name, ctx.klass.name, subject.code, term),
-                    version=1,
-                    issued_on=issued_on or _term_end(ctx, term),
-                    school=ctx.school,
-                    year_name=ctx.year.name,
-                    class_name=ctx.klass.name,
-                    grade=ctx.grade.number,
-                    subject_code=subject.code,
-                    subject_name=subject.name,
-                    kind=kind,
-                    term=term,
-                    teacher=teacher,
-                    columns=columns,
-                    rows=rows,
-                ))
+                sheets.append(
+                    SubjectSheet(
+                        sheet_id=sheet_uuid(
+                            ctx.school.school_code, ctx.year.name, ctx.klass.name, subject.code, term
+                        ),
+                        version=1,
+                        issued_on=issued_on or _term_end(ctx, term),
+                        school=ctx.school,
+                        year_name=ctx.year.name,
+                        class_name=ctx.klass.name,
+                        grade=ctx.grade.number,
+                        subject_code=subject.code,
+                        subject_name=subject.name,
+                        kind=kind,
+                        term=term,
+                        teacher=teacher,
+                        columns=columns,
+                        rows=rows,
+                    )
+                )
         return tuple(sheets)
 
 
@@ -98,8 +110,9 @@ def _term_end(ctx: ClassContext, term: str) -> date:
     return ctx.year.end_date
 
 
-def _secondary_rows(ctx: ClassContext, subject: Subject, term: SheetTerm
-                    ) -> tuple[tuple[SheetColumn, ...], tuple[SheetRow, ...]]:
+def _secondary_rows(
+    ctx: ClassContext, subject: Subject, term: SheetTerm
+) -> tuple[tuple[SheetColumn, ...], tuple[SheetRow, ...]]:
     loader = ctx.loader
     assert isinstance(loader, _SecondaryLoader)
     comment_only = subject.assessment == "comment"
@@ -107,29 +120,52 @@ def _secondary_rows(ctx: ClassContext, subject: Subject, term: SheetTerm
     rows = []
     if term == "canam":
         columns: tuple[SheetColumn, ...] = (
-            SheetColumn("hocky1", "HKI"), SheetColumn("hocky2", "HKII"), SheetColumn("canam", "Cả năm"),
+            SheetColumn("hocky1", "HKI"),
+            SheetColumn("hocky2", "HKII"),
+            SheetColumn("canam", "Cả năm"),
             SheetColumn("danhgialai", "Đánh giá lại"),
         )
     else:
         n_tx = max(
-            (len(a.tx) for (e, sid, sem), a in loader.assessments.items()
-             if sid == subject.id and sem == _SEMESTER_NUMBER[term]),
+            (
+                len(a.tx)
+                for (e, sid, sem), a in loader.assessments.items()
+                if sid == subject.id and sem == _SEMESTER_NUMBER[term]
+            ),
             default=tt22.required_tx_count(subject.lessons_per_year),
         )
         average = "Kết quả" if comment_only else "ĐTBmhk"
-        columns = (*(SheetColumn(f"tx{i}", str(i), "ĐĐGtx") for i in range(1, n_tx + 1)),
-                   SheetColumn("gk", "ĐĐGgk"), SheetColumn("ck", "ĐĐGck"), SheetColumn("tbm", average))
+        columns = (
+            *(SheetColumn(f"tx{i}", str(i), "ĐĐGtx") for i in range(1, n_tx + 1)),
+            SheetColumn("gk", "ĐĐGgk"),
+            SheetColumn("ck", "ĐĐGck"),
+            SheetColumn("tbm", average),
+        )
     for number, (enrolment, student) in enumerate(loader.pairs, start=1):
         if student.disabled_not_assessed:
-            rows.append(SheetRow(number, student.student_code, student.full_name, (None,) * len(columns), None,
-                                 not_assessed=True))
+            rows.append(
+                SheetRow(
+                    number,
+                    student.student_code,
+                    student.full_name,
+                    (None,) * len(columns),
+                    None,
+                    not_assessed=True,
+                )
+            )
             continue
         field = f"{subject.code}.{term}"
         try:
             values, comment = _secondary_values(loader, enrolment.id, subject, term, len(columns))
         except RuleInputError as exc:
-            raise _refused(student.full_name, student.student_code, subject.name, term_word, exc.message,
-                           f"{field}.{exc.field}") from exc
+            raise _refused(
+                student.full_name,
+                student.student_code,
+                subject.name,
+                term_word,
+                exc.message,
+                f"{field}.{exc.field}",
+            ) from exc
         rows.append(SheetRow(number, student.student_code, student.full_name, values, comment))
     return columns, tuple(rows)
 
@@ -140,8 +176,9 @@ def _fmt(v: object) -> str:
     return f"{v:.1f}"
 
 
-def _secondary_values(loader: _SecondaryLoader, enrolment_id: int, subject: Subject, term: SheetTerm,
-                      width: int) -> tuple[tuple[str | None, ...], str | None]:
+def _secondary_values(
+    loader: _SecondaryLoader, enrolment_id: int, subject: Subject, term: SheetTerm, width: int
+) -> tuple[tuple[str | None, ...], str | None]:
     lessons = subject.lessons_per_year
     semesters = {n: loader._semester(enrolment_id, subject, n) for n in (1, 2)}
 
@@ -167,29 +204,49 @@ def _secondary_values(loader: _SecondaryLoader, enrolment_id: int, subject: Subj
     return (*tx, a.gk, a.ck, _fmt(average)), a.comment
 
 
-def _primary_rows(ctx: ClassContext, subject: Subject, term: SheetTerm,
-                  found: dict[tuple[int, int, str], PrimaryAssessment]
-                  ) -> tuple[tuple[SheetColumn, ...], tuple[SheetRow, ...]]:
+def _primary_rows(
+    ctx: ClassContext, subject: Subject, term: SheetTerm, found: dict[tuple[int, int, str], PrimaryAssessment]
+) -> tuple[tuple[SheetColumn, ...], tuple[SheetRow, ...]]:
     period = _PRIMARY_PERIOD[term]
-    columns = (SheetColumn("mucdat", "Mức đạt được"),)
+    columns: tuple[SheetColumn, ...] = (SheetColumn("mucdat", "Mức đạt được"),)
     if subject.periodic_test:
         columns = (*columns, SheetColumn("diemktdk", "Điểm KTĐK"))
     term_word = "cuối học kì I" if term == "hocky1" else "cuối năm học"
     rows = []
     for number, (enrolment, student) in enumerate(ctx.loader.pairs, start=1):
         if student.disabled_not_assessed:
-            rows.append(SheetRow(number, student.student_code, student.full_name, (None,) * len(columns), None,
-                                 not_assessed=True))
+            rows.append(
+                SheetRow(
+                    number,
+                    student.student_code,
+                    student.full_name,
+                    (None,) * len(columns),
+                    None,
+                    not_assessed=True,
+                )
+            )
             continue
         a = found.get((enrolment.id, subject.id, period))
         if a is None or a.level is None:
-            raise _refused(student.full_name, student.student_code, subject.name, term_word,
-                           "chưa có mức đạt được.", f"{subject.code}.{term}.mucdat")
+            raise _refused(
+                student.full_name,
+                student.student_code,
+                subject.name,
+                term_word,
+                "chưa có mức đạt được.",
+                f"{subject.code}.{term}.mucdat",
+            )
         values: tuple[str | None, ...] = (a.level,)
         if subject.periodic_test:
             if a.test_score is None:
-                raise _refused(student.full_name, student.student_code, subject.name, term_word,
-                               "chưa có điểm kiểm tra định kì.", f"{subject.code}.{term}.diemktdk")
+                raise _refused(
+                    student.full_name,
+                    student.student_code,
+                    subject.name,
+                    term_word,
+                    "chưa có điểm kiểm tra định kì.",
+                    f"{subject.code}.{term}.diemktdk",
+                )
             values = (a.level, str(a.test_score))
         rows.append(SheetRow(number, student.student_code, student.full_name, values, a.comment))
     return columns, tuple(rows)

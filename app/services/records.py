@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -80,7 +81,9 @@ __all__ = [
 
 # Award kinds printed under "khen thưởng"; the titles Xuất sắc / Giỏi come from the rules.
 _AWARD_KINDS = ("tieu_bieu", "khac")
-_TRAIT_GROUPS = {"quality": "phamchat"}
+TraitGroup = Literal["phamchat", "nanglucchung", "nanglucdacthu"]
+# Code → typed level: the lookup both checks a stored value and narrows it to the Literal.
+_TRAIT_LEVELS: dict[str, Literal["T", "Đ", "C"]] = {"T": "T", "Đ": "Đ", "C": "C"}
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,9 @@ def refused(name: str, code: str, detail: str, field: str) -> UserFacingError:
 def find_class(db: Database, name: str, year: str | None = None) -> int:
     """The id of the class called `name` in `year` (default: the current school year)."""
     with db.read() as s:
-        query = select(SchoolClass.id, SchoolYear.name).join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+        query = select(SchoolClass.id, SchoolYear.name).join(
+            SchoolYear, SchoolYear.id == SchoolClass.school_year_id
+        )
         query = query.where(SchoolClass.name == name.strip())
         if year:
             query = query.where(SchoolYear.name == year.strip())
@@ -152,7 +157,8 @@ class ClassContext:
         self.level = LEVEL_BY_CODE.get(self.grade.level, "thcs")
         self.primary = self.level == "tieuhoc"
         self.loader: _PrimaryLoader | _SecondaryLoader = (
-            _PrimaryLoader(s, self.klass, self.grade) if self.primary
+            _PrimaryLoader(s, self.klass, self.grade)
+            if self.primary
             else _SecondaryLoader(s, self.klass, self.grade, self.level)
         )
         self.school = SchoolInfo(
@@ -192,7 +198,8 @@ class ClassContext:
         student_ids = [st.id for _, st in self.loader.pairs]
         self.history: dict[int, list[StudyHistory]] = defaultdict(list)
         for h in s.scalars(
-            select(StudyHistory).where(StudyHistory.student_id.in_(student_ids))
+            select(StudyHistory)
+            .where(StudyHistory.student_id.in_(student_ids))
             .order_by(StudyHistory.year_name, StudyHistory.id)
         ):
             self.history[h.student_id].append(h)
@@ -234,14 +241,13 @@ class ClassContext:
 
         if self.primary:
             results: SecondaryYear | PrimaryYear = self._primary(enrolment, student)
-            sheets = tuple(
-                SheetRef(self._sheet_id(s.code, "canam"), s.code, "canam") for s in self.subjects
-            )
+            sheets = tuple(SheetRef(self._sheet_id(s.code, "canam"), s.code, "canam") for s in self.subjects)
         else:
             results = self._secondary(enrolment, student, options)
             sheets = tuple(
                 SheetRef(self._sheet_id(s.code, term), s.code, term)
-                for s in self.subjects for term in ("hocky1", "hocky2", "canam")
+                for s in self.subjects
+                for term in ("hocky1", "hocky2", "canam")
             )
         attendance = self.attendance.get(enrolment.id, {})
         hk1, hk2 = attendance.get(1, (0, 0)), attendance.get(2, (0, 0))
@@ -249,11 +255,19 @@ class ClassContext:
             HistoryEntry(h.year_name, h.class_name, h.school_name, h.registration_number)
             for h in self.history.get(student.id, [])
         ]
-        history.append(HistoryEntry(self.year.name, self.klass.name, f"{self.school.name}, {self.school.province}",
-                                    enrolment.registration_number))
+        history.append(
+            HistoryEntry(
+                self.year.name,
+                self.klass.name,
+                f"{self.school.name}, {self.school.province}",
+                enrolment.registration_number,
+            )
+        )
         return TranscriptRecord(
             meta=RecordMeta(
-                record_id=record_uuid(self.school.school_code, student.hocba_code, self.year.name, options.version),
+                record_id=record_uuid(
+                    self.school.school_code, student.hocba_code, self.year.name, options.version
+                ),
                 version=options.version,
                 issued_on=options.issued_on or self.year.end_date,
                 supersedes=options.supersedes,
@@ -295,8 +309,12 @@ class ClassContext:
         return sheet_uuid(self.school.school_code, self.year.name, self.klass.name, subject_code, term)
 
     def _rule_error(self, student: Student, exc: RuleInputError) -> UserFacingError:
-        return refused(student.full_name, student.student_code,
-                       f"{describe_field(exc.field, self.subjects)}{exc.message}", exc.field)
+        return refused(
+            student.full_name,
+            student.student_code,
+            f"{describe_field(exc.field, self.subjects)}{exc.message}",
+            exc.field,
+        )
 
     def _secondary(self, enrolment: Enrolment, student: Student, options: RecordOptions) -> SecondaryYear:
         loader = self.loader
@@ -304,8 +322,17 @@ class ClassContext:
         corrections = options.corrections or {}
         if student.disabled_not_assessed:
             lines = tuple(
-                SecondarySubjectLine(s.code, s.name, _kind(s), None, None, None, None, self.teachers.get(s.id),
-                                     corrections.get((student.id, s.code), 0))
+                SecondarySubjectLine(
+                    s.code,
+                    s.name,
+                    _kind(s),
+                    None,
+                    None,
+                    None,
+                    None,
+                    self.teachers.get(s.id),
+                    corrections.get((student.id, s.code), 0),
+                )
                 for s in self.subjects
             )
             return SecondaryYear(lines, None, None, None, None, None, None, None, None, None, (), None)
@@ -350,38 +377,49 @@ class ClassContext:
         lines = []
         for s in self.subjects:
             a = loader.assessments.get((enrolment.id, s.id))
-            lines.append(PrimarySubjectLine(
-                code=s.code, name=s.name,
-                level=(a.level if a else None),  # type: ignore[arg-type]
-                test_score=(a.test_score if a else None),
-                comment=(a.comment if a else None),
-                teacher=self.teachers.get(s.id),
-            ))
+            lines.append(
+                PrimarySubjectLine(
+                    code=s.code,
+                    name=s.name,
+                    level=(a.level if a else None),  # type: ignore[arg-type]
+                    test_score=(a.test_score if a else None),
+                    comment=(a.comment if a else None),
+                    teacher=self.teachers.get(s.id),
+                )
+            )
         traits = []
-        catalogue = [("phamchat", tt27.QUALITIES), ("nanglucchung", tt27.GENERAL_COMPETENCIES),
-                     ("nanglucdacthu", tt27.SPECIFIC_COMPETENCIES)]
+        catalogue: list[tuple[TraitGroup, Mapping[str, str]]] = [
+            ("phamchat", tt27.QUALITIES),
+            ("nanglucchung", tt27.GENERAL_COMPETENCIES),
+            ("nanglucdacthu", tt27.SPECIFIC_COMPETENCIES),
+        ]
         for group, names in catalogue:
             for code, label in names.items():
                 t = self.trait_rows.get((enrolment.id, code))
-                traits.append(TraitLine(group, code, label,  # type: ignore[arg-type]
-                                        t.level if t else None, t.comment if t else None))  # type: ignore[arg-type]
+                level = _TRAIT_LEVELS.get(t.level or "") if t else None
+                traits.append(TraitLine(group, code, label, level, t.comment if t else None))
         if student.disabled_not_assessed:
             return PrimaryYear(tuple(lines), tuple(traits), None, None, None, None)
         try:
-            result = tt27.evaluate_primary_year(tt27.PrimaryYearInput(
-                grade=self.grade.number,
-                subjects=tuple(tt27.PrimarySubject(x.code, x.name, x.level, x.test_score)  # type: ignore[arg-type]
-                               for x in lines),
-                qualities={t.code: t.level for t in traits if t.group == "phamchat" and t.level},
-                competencies={t.code: t.level for t in traits if t.group != "phamchat" and t.level},
-            ))
+            result = tt27.evaluate_primary_year(
+                tt27.PrimaryYearInput(
+                    grade=self.grade.number,
+                    subjects=tuple(
+                        tt27.PrimarySubject(x.code, x.name, x.level, x.test_score)  # type: ignore[arg-type]
+                        for x in lines
+                    ),
+                    qualities={t.code: t.level for t in traits if t.group == "phamchat" and t.level},
+                    competencies={t.code: t.level for t in traits if t.group != "phamchat" and t.level},
+                )
+            )
         except RuleInputError as exc:
             raise self._rule_error(student, exc) from exc
-        return PrimaryYear(tuple(lines), tuple(traits), result.result, result.completed,
-                           result.completion_text, result.title)
+        return PrimaryYear(
+            tuple(lines), tuple(traits), result.result, result.completed, result.completion_text, result.title
+        )
 
 
-def _kind(subject: Subject) -> str:
+def _kind(subject: Subject) -> Literal["diem", "nhanxet"]:
     return "nhanxet" if subject.assessment == "comment" else "diem"
 
 
@@ -396,7 +434,7 @@ _PART_WORDS = {"tx": "đánh giá thường xuyên", "gk": "giữa kì", "ck": "
 
 
 def describe_field(field: str, subjects: tuple[Subject, ...]) -> str:
-    """"subjects[2].hk1.ck" → "môn Ngoại ngữ 1, học kì I, cuối kì: " (empty if not a subject path)."""
+    """ "subjects[2].hk1.ck" → "môn Ngoại ngữ 1, học kì I, cuối kì: " (empty if not a subject path)."""
     m = re.match(r"subjects\[(\d+)\](?:\.(hk1|hk2))?(?:\.(tx|gk|ck))?", field)
     if not m or int(m.group(1)) >= len(subjects):
         return ""
@@ -408,16 +446,23 @@ def describe_field(field: str, subjects: tuple[Subject, ...]) -> str:
     return ", ".join(parts) + ": "
 
 
-def class_records(db: Database, class_id: int, *, actor: Actor = SYSTEM,
-                  options: RecordOptions | None = None) -> tuple[TranscriptRecord, ...]:
+def class_records(
+    db: Database, class_id: int, *, actor: Actor = SYSTEM, options: RecordOptions | None = None
+) -> tuple[TranscriptRecord, ...]:
     """One record per student of the class (Vietnamese name order); all or nothing."""
     require_view_class(actor, class_id)
     with db.read() as s:
         return ClassContext(s, class_id).records(options or RecordOptions())
 
 
-def student_record(db: Database, student_id: int, *, year: str | None = None, actor: Actor = SYSTEM,
-                   options: RecordOptions | None = None) -> TranscriptRecord:
+def student_record(
+    db: Database,
+    student_id: int,
+    *,
+    year: str | None = None,
+    actor: Actor = SYSTEM,
+    options: RecordOptions | None = None,
+) -> TranscriptRecord:
     """The record of one student for `year` (default: the latest year they are enrolled in)."""
     class_id = student_class_id(db, student_id, year)
     require_view_class(actor, class_id)
@@ -437,8 +482,9 @@ def find_student(db: Database, ident: str) -> int:
     return int(found)
 
 
-def student_document(db: Database, student_id: int, *, year: str | None = None,
-                     actor: Actor = SYSTEM) -> tuple[TranscriptRecord, RenderedDocument]:
+def student_document(
+    db: Database, student_id: int, *, year: str | None = None, actor: Actor = SYSTEM
+) -> tuple[TranscriptRecord, RenderedDocument]:
     """The record of one student and its rendered PDF/A + XML (the preview before signing)."""
     record = student_record(db, student_id, year=year, actor=actor)
     return record, render_record(record)

@@ -140,6 +140,23 @@ def check_live(
         conn.close()
 
 
+KEY_PROBLEM = (
+    "Không đọc được tệp dữ liệu, và cả các bản sao lưu của nó, bằng khoá hiện có trên máy này: "
+    "nhiều khả năng dữ liệu đã được mã hoá mà máy không có đúng khoá (không phải tệp bị hỏng). "
+    "Không có gì bị thay đổi. Hãy nhờ cán bộ quản trị khôi phục khoá rồi mở lại.\n\nTệp: {path}"
+)
+
+
+def _looks_like_a_key_problem(db_path: Path, problem: str, folders: Sequence[Path], stem: str) -> bool:
+    """The file is unreadable as a whole, and so is every backup: a key problem, not damage.
+
+    (Damage rarely strikes the database and all its backups at once; a wrong key always does.)
+    """
+    if "not a database" not in problem or cipher.looks_plain(db_path):
+        return False
+    return any(list_backups(folder, stem) for folder in folders)
+
+
 INDEX_ONLY_MARKERS = ("wrong # of entries in index", "missing from index", "non-unique entry in index")
 
 
@@ -247,10 +264,13 @@ def recover_at_start(
     if problem is not None:
         good = find_good_backups(backup_folders, stem, key, limit=1)
         if not good:
-            events.append(
-                f"Tệp dữ liệu bị hỏng ({problem}) và không tìm thấy bản sao lưu dùng được. Đừng xoá "
-                "tệp; hãy gọi cán bộ quản trị để khôi phục."
-            )
+            if _looks_like_a_key_problem(db_path, problem, backup_folders, stem):
+                events.append(KEY_PROBLEM.format(path=db_path))
+            else:
+                events.append(
+                    f"Tệp dữ liệu bị hỏng ({problem}) và không tìm thấy bản sao lưu dùng được. Đừng xoá "
+                    "tệp; hãy gọi cán bộ quản trị để khôi phục."
+                )
             return RecoveryReport(STATUS_NEEDS_ATTENTION, tuple(events), None, tuple(aside))
         info, backup_facts = good[0]
         restored = restore_backup(info.path, db_path, key=key, reason="damaged", lock_held=True)

@@ -111,7 +111,7 @@ def restore_backup(
         _write_pending(db_path, snapshot, aside)
         moved = _swap_in(db_path, aside)
         docs = restore_documents(
-            snapshot.parent / safe_files.DOCUMENTS_DIR, documents_dir or documents_dir_for(db_path)
+            snapshot.parent / safe_files.DOCUMENTS_DIR, documents_dir or documents_dir_for(db_path), key
         )
         log.info("restored %s from %s; old files in %s", db_path.name, snapshot.name, aside)
         return RestoreResult(db_path, snapshot, backup_time(snapshot), facts, moved, docs)
@@ -170,7 +170,7 @@ def finish_interrupted_restore(db_path: Path, key: bytes | None) -> str | None:
     return None
 
 
-def restore_documents(backup_store: Path, store: Path) -> DocumentRestore:
+def restore_documents(backup_store: Path, store: Path, key: bytes | None = None) -> DocumentRestore:
     """Copy back document files the backup has and `store` lacks (or has damaged), checked by hash."""
     restored = 0
     damaged: list[str] = []
@@ -180,8 +180,12 @@ def restore_documents(backup_store: Path, store: Path) -> DocumentRestore:
         dst = store / item.relative
         if dst.is_file() and dst.stat().st_size == item.size:
             continue
+        sealed = safe_files.is_sealed_file(item.path)
+        if sealed and not safe_files.content_matches(item.path, item.sha256, key):
+            damaged.append(item.relative)
+            continue
         try:
-            safe_files.copy_synced(item.path, dst, expect_sha256=item.sha256)
+            safe_files.copy_synced(item.path, dst, expect_sha256=None if sealed else item.sha256)
         except ValueError:
             damaged.append(item.relative)
             continue

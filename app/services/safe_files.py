@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.models import cipher
+
 CHUNK = 1024 * 1024
 SET_ASIDE_DIR = "set-aside"
 DOCUMENTS_DIR = "documents"
@@ -75,6 +77,39 @@ def sha256_of(path: Path) -> str:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def is_sealed_file(path: Path) -> bool:
+    with path.open("rb") as f:
+        return cipher.is_sealed(f.read(len(cipher.SEAL_MAGIC)))
+
+
+def content_sha256(path: Path, key: bytes | None) -> str | None:
+    """SHA-256 of a document's content: of the file, or of its plaintext if it is sealed.
+
+    None for a sealed file without a key, or one the key does not open: it cannot be checked.
+    """
+    if not is_sealed_file(path):
+        return sha256_of(path)
+    if key is None:
+        return None
+    name = hash_from_name(path.name) or path.name
+    try:
+        plain = cipher.unseal(path.read_bytes(), cipher.file_key(key), name)
+    except cipher.WrongKeyError:
+        return None
+    return hashlib.sha256(plain).hexdigest()
+
+
+def content_matches(path: Path, sha256: str | None, key: bytes | None) -> bool:
+    """False only when the content is known not to match its name (damaged or swapped)."""
+    if sha256 is None:
+        return True
+    if is_sealed_file(path):
+        if key is None:
+            return True  # cannot tell without the key; the copy is made as it is
+        return content_sha256(path, key) == sha256
+    return sha256_of(path) == sha256
 
 
 def side_files(db_path: Path) -> tuple[Path, ...]:

@@ -66,9 +66,7 @@ def create_demo_pki(folder: Path, school_name: str, identities: list[DemoIdentit
         key = pki.new_key("ec")  # P-256: made in a millisecond, a 40-teacher school in no time
         issued = pki.issue(
             # The DEMO mark survives any cut of a long name.
-            pki.person_name(
-                pki.bounded(identity.common_name, pki.NAME_LIMIT - len(" (DEMO)")) + " (DEMO)", identity.organisation
-            ),
+            pki.person_name(_demo_name(identity.common_name), identity.organisation),
             key.public_key(),
             issuer=root,
             usage="signing",
@@ -80,6 +78,11 @@ def create_demo_pki(folder: Path, school_name: str, identities: list[DemoIdentit
         index[identity.key] = {"common_name": identity.common_name, "sha256": sha256_hex(issued.der)}
     write_atomic(folder / INDEX, json.dumps(index, ensure_ascii=False, indent=2).encode("utf-8"))
     return load_demo_pki(folder)
+
+
+def _demo_name(name: str) -> str:
+    mark = " (DEMO)"
+    return pki.bounded(name, pki.NAME_LIMIT - len(mark)) + mark
 
 
 def load_demo_pki(folder: Path) -> DemoPki:

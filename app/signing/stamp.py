@@ -51,7 +51,9 @@ def _fit(c: canvas.Canvas, text: str, font: str, size: float, width: float) -> f
 def render_stamp_pdf(text: StampText) -> bytes:
     _register_font()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=(WIDTH, HEIGHT), invariant=True, pageCompression=1)
+    # The initial font is ours too: an unused, unembedded Helvetica would follow the stamp
+    # into every PDF/A record.
+    c = canvas.Canvas(buf, pagesize=(WIDTH, HEIGHT), invariant=True, pageCompression=1, initialFontName=FONT)
     ink = Color(0.72, 0.05, 0.05) if text.demo else Color(0.05, 0.2, 0.55)
     c.setStrokeColor(ink)
     c.setLineWidth(1.2)

@@ -199,6 +199,14 @@ class MainWindow(QMainWindow):
             self.sign_out_action.triggered.connect(self.sign_out_requested)
             file_menu.addActions([self.change_password_action, self.lock_action, self.sign_out_action])
             file_menu.addSeparator()
+        audit_page = self.area_pages.get("audit")
+        if audit_page is not None and hasattr(audit_page, "back_up_now"):
+            # Leaders and admins only (the area is hidden from others; the service refuses them too).
+            self.backup_action = QAction(_("Sao lưu &ngay"), self)
+            self.backup_action.triggered.connect(lambda: self.pages.setCurrentWidget(audit_page))
+            self.backup_action.triggered.connect(lambda: audit_page.back_up_now())
+            file_menu.addAction(self.backup_action)
+            file_menu.addSeparator()
         self.quit_action = QAction(_("&Thoát"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)

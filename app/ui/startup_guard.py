@@ -91,7 +91,9 @@ class StartupGuard:
         box = QMessageBox(QApplication.activeWindow())
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(_("Học bạ số — an toàn dữ liệu"))
-        box.setText(_("Đã khôi phục dữ liệu khi khởi động.") if recovered else _("Cần chú ý về nơi lưu dữ liệu."))
+        box.setText(
+            _("Đã khôi phục dữ liệu khi khởi động.") if recovered else _("Cần chú ý về nơi lưu dữ liệu.")
+        )
         box.setInformativeText("\n\n".join(self.notices))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         box.open()  # non-blocking: the app (and its tests) keep running

@@ -12,7 +12,9 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
 POPPLER = shutil.which("pdftotext") and shutil.which("pdffonts") and shutil.which("pdftoppm")
-needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) is missing")
+needs_poppler = pytest.mark.skipif(
+    not POPPLER, reason="poppler-utils (pdftotext, pdffonts, pdftoppm) is missing"
+)
 
 
 def reader(pdf: bytes) -> PdfReader:
@@ -30,8 +32,11 @@ def page_texts(pdf: bytes, tmp: Path) -> list[str]:
     pages = len(reader(pdf).pages)
     out = []
     for n in range(1, pages + 1):
-        done = subprocess.run(["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(path), "-"],
-                              check=True, capture_output=True)
+        done = subprocess.run(
+            ["pdftotext", "-layout", "-f", str(n), "-l", str(n), str(path), "-"],
+            check=True,
+            capture_output=True,
+        )
         out.append(done.stdout.decode("utf-8"))
     return out
 

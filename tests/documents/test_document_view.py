@@ -29,12 +29,18 @@ def db(thcs_path: Path) -> Database:
 
 
 def _wait_loaded(qtbot: QtBot, view: DocumentView) -> None:
-    qtbot.waitUntil(lambda: view.preview is not None or view.stack.currentIndex() == 0
-                    and view.title_label.text() != "Đang tạo học bạ…", timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            view.preview is not None
+            or (view.stack.currentIndex() == 0 and view.title_label.text() != "Đang tạo học bạ…")
+        ),
+        timeout=20000,
+    )
 
 
-def test_preview_from_the_class_page(qapp: QApplication, qtbot: QtBot, db: Database, tmp_path: Path,
-                                     artifacts_dir: Path) -> None:
+def test_preview_from_the_class_page(
+    qapp: QApplication, qtbot: QtBot, db: Database, tmp_path: Path, artifacts_dir: Path
+) -> None:
     overview = school_overview(db, SYSTEM)
     opened: list[DocumentView] = []
     opener = record_opener(db, SYSTEM)
@@ -50,6 +56,8 @@ def test_preview_from_the_class_page(qapp: QApplication, qtbot: QtBot, db: Datab
     assert not page.record_button.isEnabled()
     page.select_student(0)
     assert page.record_button.isEnabled()
+    page.resize(1100, 520)
+    page.grab().save(str(artifacts_dir / "class_page_record_button.png"))
     page.record_button.click()
     assert len(opened) == 1
     view = opened[0]
@@ -74,6 +82,8 @@ def test_preview_from_the_class_page(qapp: QApplication, qtbot: QtBot, db: Datab
     assert view.write_file(tmp_path / "hb.xml", view.preview.document.xml)
     assert (tmp_path / "hb.xml").read_bytes().startswith(b"<hocba")
     assert not view.write_file(tmp_path / "no-such-folder" / "x.pdf", b"x")  # a message, not a crash
+    assert view.warning_box is not None and "no-such-folder" in view.warning_box.text()
+    view.warning_box.close()
 
     printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
@@ -99,7 +109,9 @@ def test_preview_from_the_class_page(qapp: QApplication, qtbot: QtBot, db: Datab
 
 def test_a_refused_record_shows_the_message(qapp: QApplication, qtbot: QtBot) -> None:
     def refuse() -> Preview:
-        raise UserFacingError("Chưa lập được học bạ của học sinh Nguyễn Văn A (mã học sinh 1): thiếu nơi sinh.")
+        raise UserFacingError(
+            "Chưa lập được học bạ của học sinh Nguyễn Văn A (mã học sinh 1): thiếu nơi sinh."
+        )
 
     view = DocumentView(refuse, background=False)
     qtbot.addWidget(view)

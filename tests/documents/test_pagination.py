@@ -40,22 +40,29 @@ def big_class(tmp_path_factory: pytest.TempPathFactory) -> Database:
     with db.write() as s:
         subject_id = s.scalar(select(Subject.id).where(Subject.code == "tiengviet"))
         rows = s.execute(
-            select(PrimaryAssessment.id, PrimaryAssessment.enrolment_id)
-            .where(PrimaryAssessment.subject_id == subject_id, PrimaryAssessment.period == "cn")
+            select(PrimaryAssessment.id, PrimaryAssessment.enrolment_id).where(
+                PrimaryAssessment.subject_id == subject_id, PrimaryAssessment.period == "cn"
+            )
         ).all()
         for row_id, enrolment_id in rows:
             # Every comment ends with a marker naming its row, to find where each row ends.
-            s.execute(update(PrimaryAssessment).where(PrimaryAssessment.id == row_id)
-                      .values(comment=f"{LONG} {_marker(str(enrolment_id))}"))
+            s.execute(
+                update(PrimaryAssessment)
+                .where(PrimaryAssessment.id == row_id)
+                .values(comment=f"{LONG} {_marker(str(enrolment_id))}")
+            )
         s.execute(update(YearComment).values(text=" ".join([LONG] * 12)))
     return db
 
 
 @needs_poppler
-def test_45_students_with_long_comments_paginate(big_class: Database, tmp_path: Path,
-                                                 artifacts_dir: Path) -> None:
+def test_45_students_with_long_comments_paginate(
+    big_class: Database, tmp_path: Path, artifacts_dir: Path
+) -> None:
     class_id = find_class(big_class, "1A")
-    sheet = next(s for s in class_sheets(big_class, class_id, terms=("canam",)) if s.subject_code == "tiengviet")
+    sheet = next(
+        s for s in class_sheets(big_class, class_id, terms=("canam",)) if s.subject_code == "tiengviet"
+    )
     assert len(sheet.rows) == STUDENTS
     pdf = render_sheet(sheet).pdf
     pages = [unicodedata.normalize("NFC", p) for p in page_texts(pdf, tmp_path)]
@@ -106,7 +113,9 @@ def test_a_long_homeroom_comment_flows_onto_the_next_page(big_class: Database, t
 
 def test_a_row_taller_than_a_page_is_refused_with_a_message(big_class: Database) -> None:
     class_id = find_class(big_class, "1A")
-    sheet = next(s for s in class_sheets(big_class, class_id, terms=("canam",)) if s.subject_code == "tiengviet")
+    sheet = next(
+        s for s in class_sheets(big_class, class_id, terms=("canam",)) if s.subject_code == "tiengviet"
+    )
     row = sheet.rows[0]
     huge = dataclasses.replace(row, comment=" ".join([LONG] * 40))
     bad = dataclasses.replace(sheet, rows=(huge, *sheet.rows[1:]))

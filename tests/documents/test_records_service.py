@@ -28,7 +28,8 @@ def _first_student(db: Database, class_name: str) -> tuple[int, str, int]:
             select(Student.id, Student.full_name, Enrolment.id)
             .join(Enrolment, Enrolment.student_id == Student.id)
             .where(Enrolment.class_id == find_class(db, class_name), Student.disabled_not_assessed.is_(False))
-            .order_by(Student.id).limit(1)
+            .order_by(Student.id)
+            .limit(1)
         ).one()
     return int(row[0]), str(row[1]), int(row[2])
 
@@ -57,8 +58,11 @@ def test_one_student_and_a_correction_version(thcs_copy: Database) -> None:
     assert first.meta.issued_on.month == 5  # the school year's last day
     again = student_record(thcs_copy, student_id)
     assert again == first
-    v2 = student_record(thcs_copy, student_id, options=RecordOptions(
-        version=2, supersedes=first.meta.record_id, reason="Nhập nhầm điểm."))
+    v2 = student_record(
+        thcs_copy,
+        student_id,
+        options=RecordOptions(version=2, supersedes=first.meta.record_id, reason="Nhập nhầm điểm."),
+    )
     assert v2.meta.record_id != first.meta.record_id and v2.meta.supersedes == first.meta.record_id
     assert find_student(thcs_copy, first.student.student_code) == student_id
 
@@ -82,14 +86,23 @@ def test_missing_data_is_refused_naming_student_and_field(
         elif breakage == "score":
             grade_id = s.scalar(select(SchoolClass.grade_id).where(SchoolClass.name == "6A1"))
             toan = s.scalar(select(Subject.id).where(Subject.code == "toan", Subject.grade_id == grade_id))
-            s.execute(update(SecondaryAssessment).where(
-                SecondaryAssessment.enrolment_id == enrolment_id, SecondaryAssessment.subject_id == toan,
-                SecondaryAssessment.semester == 2).values(ck=None))
+            s.execute(
+                update(SecondaryAssessment)
+                .where(
+                    SecondaryAssessment.enrolment_id == enrolment_id,
+                    SecondaryAssessment.subject_id == toan,
+                    SecondaryAssessment.semester == 2,
+                )
+                .values(ck=None)
+            )
         elif breakage == "birthplace":
             s.execute(update(Student).where(Student.id == student_id).values(place_of_birth=None))
         else:
-            s.execute(update(SchoolClass).where(SchoolClass.id == find_class(thcs_copy, "6A1"))
-                      .values(homeroom_teacher_id=None))
+            s.execute(
+                update(SchoolClass)
+                .where(SchoolClass.id == find_class(thcs_copy, "6A1"))
+                .values(homeroom_teacher_id=None)
+            )
     with pytest.raises(UserFacingError) as caught:
         class_records(thcs_copy, find_class(thcs_copy, "6A1"))
     assert caught.value.field == field
@@ -140,8 +153,11 @@ def test_primary_sheets(tieuhoc_path: Path) -> None:
 def test_missing_score_refuses_the_sheet(thcs_copy: Database) -> None:
     _, name, enrolment_id = _first_student(thcs_copy, "6A1")
     with thcs_copy.write() as s:
-        s.execute(update(SecondaryAssessment).where(SecondaryAssessment.enrolment_id == enrolment_id)
-                  .values(gk=None))
+        s.execute(
+            update(SecondaryAssessment)
+            .where(SecondaryAssessment.enrolment_id == enrolment_id)
+            .values(gk=None)
+        )
     with pytest.raises(UserFacingError) as caught:
         class_sheets(thcs_copy, find_class(thcs_copy, "6A1"), terms=("hocky1",))
     assert name in caught.value.message and "giữa kì" in caught.value.message

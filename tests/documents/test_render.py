@@ -103,8 +103,9 @@ def test_every_font_is_embedded(rendered: tuple[TranscriptRecord, bytes], tmp_pa
 
 
 @needs_poppler
-def test_text_layer_has_the_names_with_diacritics(rendered: tuple[TranscriptRecord, bytes], tmp_path: Path,
-                                                  artifacts_dir: Path) -> None:
+def test_text_layer_has_the_names_with_diacritics(
+    rendered: tuple[TranscriptRecord, bytes], tmp_path: Path, artifacts_dir: Path
+) -> None:
     record, pdf = rendered
     pages = page_texts(pdf, tmp_path)
     text = unicodedata.normalize("NFC", "\n".join(pages))
@@ -127,20 +128,30 @@ def _signer(tmp: Path) -> object:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Giáo viên thử (test)")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=7))
-        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )
         .sign(key, hashes.SHA256())
     )
-    (tmp / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     (tmp / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return signers.SimpleSigner.load(str(tmp / "key.pem"), str(tmp / "cert.pem"))
 
 
-def test_signature_fields_exist_empty_and_sign_in_order(rendered: tuple[TranscriptRecord, bytes],
-                                                        tmp_path: Path) -> None:
+def test_signature_fields_exist_empty_and_sign_in_order(
+    rendered: tuple[TranscriptRecord, bytes], tmp_path: Path
+) -> None:
     """The fields are there before any signature, and signing them in the legal order (GVCN
     certifies with "form filling and signing", then principal, then the seal) changes
     nothing a signature forbids: every signature stays intact, with the XML still inside."""
@@ -169,8 +180,11 @@ def test_signature_fields_exist_empty_and_sign_in_order(rendered: tuple[Transcri
     signer = _signer(tmp_path)
     data = pdf
     for name, certify in (("GVCN", True), ("HieuTruong", False), ("ConDau", False)):
-        meta = PdfSignatureMetadata(field_name=name, certify=certify,
-                                    docmdp_permissions=fields.MDPPerm.FILL_FORMS if certify else None)
+        meta = PdfSignatureMetadata(
+            field_name=name,
+            certify=certify,
+            docmdp_permissions=fields.MDPPerm.FILL_FORMS if certify else None,
+        )
         data = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), meta, signer=signer).getvalue()
     signed = PdfFileReader(io.BytesIO(data))
     context = ValidationContext(trust_roots=[load_cert_from_pemder(str(tmp_path / "cert.pem"))])
@@ -184,17 +198,21 @@ def test_signature_fields_exist_empty_and_sign_in_order(rendered: tuple[Transcri
 
 
 @needs_poppler
-def test_primary_record_pages(tieuhoc_records: tuple[TranscriptRecord, ...], tmp_path: Path,
-                              artifacts_dir: Path) -> None:
-    record = next(r for r in tieuhoc_records if not r.student.disabled_not_assessed and r.awards) \
-        if any(r.awards for r in tieuhoc_records) else tieuhoc_records[1]
+def test_primary_record_pages(
+    tieuhoc_records: tuple[TranscriptRecord, ...], tmp_path: Path, artifacts_dir: Path
+) -> None:
+    record = next(r for r in tieuhoc_records if not r.student.disabled_not_assessed)
     pdf = render_record(record).pdf
     text = unicodedata.normalize("NFC", "\n".join(page_texts(pdf, tmp_path)))
     assert "HỌC BẠ" in text and "TIỂU HỌC" in text
     assert record.student.full_name in text
-    for heading in ("1. Các môn học và hoạt động giáo dục", "2. Những phẩm chất chủ yếu",
-                    "3. Những năng lực cốt lõi", "4. Đánh giá kết quả giáo dục",
-                    "6. Hoàn thành chương trình lớp học/chương trình tiểu học"):
+    for heading in (
+        "1. Các môn học và hoạt động giáo dục",
+        "2. Những phẩm chất chủ yếu",
+        "3. Những năng lực cốt lõi",
+        "4. Đánh giá kết quả giáo dục",
+        "6. Hoàn thành chương trình lớp học/chương trình tiểu học",
+    ):
         assert heading in text
     for trait in ("Yêu nước", "Giải quyết vấn đề và sáng tạo", "Thẩm mĩ"):
         assert trait in text
@@ -202,8 +220,9 @@ def test_primary_record_pages(tieuhoc_records: tuple[TranscriptRecord, ...], tmp
 
 
 @needs_poppler
-def test_disabled_student_page_says_not_assessed(thcs_records: tuple[TranscriptRecord, ...],
-                                                 tmp_path: Path) -> None:
+def test_disabled_student_page_says_not_assessed(
+    thcs_records: tuple[TranscriptRecord, ...], tmp_path: Path
+) -> None:
     record = next(r for r in thcs_records if r.student.disabled_not_assessed)
     assert isinstance(record.results, SecondaryYear) and record.results.promotion is None
     text = unicodedata.normalize("NFC", "\n".join(page_texts(render_record(record).pdf, tmp_path)))

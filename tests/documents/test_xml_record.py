@@ -78,7 +78,9 @@ def test_national_schema_field_names(thcs_records: tuple[TranscriptRecord, ...])
 def test_promotion_and_primary_completion(
     thcs_records: tuple[TranscriptRecord, ...], tieuhoc_records: tuple[TranscriptRecord, ...]
 ) -> None:
-    promoted = [r for r in thcs_records if isinstance(r.results, SecondaryYear) and r.results.promotion == "len_lop"]
+    promoted = [
+        r for r in thcs_records if isinstance(r.results, SecondaryYear) and r.results.promotion == "len_lop"
+    ]
     assert promoted
     assert _root(record_xml(promoted[0])).findtext("h:ketquatrunghoc/h:duoclenlop", namespaces=NS) == "true"
     primary = tieuhoc_records[0]
@@ -100,9 +102,16 @@ def test_disabled_student_record_is_valid_without_results(thcs_records: tuple[Tr
 
 def test_correction_version_and_sheet_hashes(thcs_records: tuple[TranscriptRecord, ...]) -> None:
     record = thcs_records[0]
-    v2 = dataclasses.replace(record, meta=dataclasses.replace(
-        record.meta, record_id="0e2b6a3c-1111-5222-8333-944455556666", version=2,
-        supersedes=record.meta.record_id, supersede_reason="Sửa điểm Toán học kì II nhập nhầm."))
+    v2 = dataclasses.replace(
+        record,
+        meta=dataclasses.replace(
+            record.meta,
+            record_id="0e2b6a3c-1111-5222-8333-944455556666",
+            version=2,
+            supersedes=record.meta.record_id,
+            supersede_reason="Sửa điểm Toán học kì II nhập nhầm.",
+        ),
+    )
     root = _root(record_xml(v2))
     assert root.findtext("h:hoso/h:phienban", namespaces=NS) == "2"
     assert root.findtext("h:hoso/h:thaythehoso", namespaces=NS) == record.meta.record_id

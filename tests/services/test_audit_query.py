@@ -107,7 +107,7 @@ def test_unfiltered_newest_first_with_readable_changes(logged: tuple[Database, d
     assert score.change == "gk: 7 → 8.5" and score.action_label == "Nhập/sửa điểm"
     assert score.class_name and score.student_name
     conduct = result.rows[2]
-    assert conduct.change == "level: Khá → Tốt" and conduct.class_name and conduct.student_name
+    assert conduct.change == "mức: Khá → Tốt" and conduct.class_name and conduct.student_name
     identity = result.rows[1]
     assert "001203004567" not in identity.change and identity.change.endswith("••••••••4568")
     assert result.rows[-1].actor_name == "Hệ thống"
@@ -189,8 +189,8 @@ def test_only_leaders_and_admins_read_the_log(
 
 
 def test_describe_change_shapes() -> None:
-    assert describe_change({"failed_logins": [3, 0]}) == "failed_logins: 3 → 0"
+    assert describe_change({"failed_logins": [3, 0]}) == "số lần đăng nhập sai: 3 → 0"
     assert describe_change({"column": "tx1", "old": None, "new": "9"}) == "tx1: (trống) → 9"
     assert describe_change({"class_id": 1, "student_id": 2}) == ""
-    assert describe_change({"national_id": "079306001234"}) == "national_id: ••••••••1234"
+    assert describe_change({"national_id": "079306001234"}) == "số định danh: ••••••••1234"
     assert Student  # the model the student filter joins through

@@ -114,6 +114,15 @@ def test_stamp_text_is_vietnamese_and_says_demo(artifacts_dir: Path) -> None:
         io.BytesIO(render_stamp_pdf(StampText("Trần Thị Bình", "Hiệu trưởng", date(2026, 5, 30))))
     )
     assert "DEMO" not in real.pages[0].extract_text()
+    # PDF/A: every font the stamp carries into a record is embedded (no stray Helvetica).
+    for font in real.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        descriptor = (
+            font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            if "/DescendantFonts" in font
+            else font["/FontDescriptor"]
+        )
+        assert "/FontFile2" in descriptor.get_object(), font
 
 
 def test_demo_batch_statuses_are_reported_per_document(tmp_path: Path) -> None:

@@ -53,8 +53,8 @@ from app.services.backup_settings import BackupRound
 from app.services.backup_thinning import SCHOOL_TZ
 from app.services.datafolder import format_bytes
 from app.ui import theme
-from app.ui.backup_scheduler import BackupScheduler
 from app.ui.background import run_in_background
+from app.ui.backup_scheduler import BackupScheduler
 from app.ui.itemmodels import DataclassTableModel
 from app.ui.itemmodels.dataclass_table import Column
 
@@ -160,6 +160,7 @@ class AuditPage(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.setMaxVisibleItems(20)
             combo.setMinimumWidth(150)
+            combo.setMaximumWidth(340)
         self.from_edit = QDateEdit()
         self.to_edit = QDateEdit()
         today = datetime.now(SCHOOL_TZ).date()
@@ -429,7 +430,9 @@ class AuditPage(QWidget):
             )
             for r in result.results
         ]
-        parts += [_("Không sao lưu được vào {folder}: {why}").format(folder=f, why=m) for f, m in result.failures]
+        parts += [
+            _("Không sao lưu được vào {folder}: {why}").format(folder=f, why=m) for f, m in result.failures
+        ]
         self.status_label.setText(" ".join(parts))
         self._show_backup_state()
 

@@ -60,13 +60,16 @@ RecordOpener = Callable[[QWidget, int], "DocumentView"]
 class DocumentView(QDialog):
     """A non-modal window showing one rendered document."""
 
-    def __init__(self, load: PreviewLoader, parent: QWidget | None = None, *, background: bool = True) -> None:
+    def __init__(
+        self, load: PreviewLoader, parent: QWidget | None = None, *, background: bool = True
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Xem học bạ"))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.resize(900, 1000)
         self.preview: Preview | None = None
         self._buffer: QBuffer | None = None
+        self.warning_box: QMessageBox | None = None
 
         self.pdf = QPdfDocument(self)
         self.view = QPdfView(self)
@@ -117,14 +120,17 @@ class DocumentView(QDialog):
     def _make_toolbar(self) -> QHBoxLayout:
         self.zoom_out_button = self._button(_("Thu nhỏ"), _("Thu nhỏ trang (Ctrl+-)"), self.zoom_out)
         self.zoom_in_button = self._button(_("Phóng to"), _("Phóng to trang (Ctrl++)"), self.zoom_in)
-        self.fit_width_button = self._button(_("Vừa chiều rộng"), _("Trang vừa chiều rộng cửa sổ"),
-                                             self.fit_width)
+        self.fit_width_button = self._button(
+            _("Vừa chiều rộng"), _("Trang vừa chiều rộng cửa sổ"), self.fit_width
+        )
         self.fit_page_button = self._button(_("Cả trang"), _("Nhìn thấy cả trang"), self.fit_page)
         self.page_label = QLabel()
         self.print_button = self._button(_("In…"), _("In học bạ (Ctrl+P)"), self.print_document)
         self.export_pdf_button = self._button(_("Xuất PDF…"), _("Lưu tệp PDF/A của học bạ"), self.export_pdf)
-        self.export_xml_button = self._button(_("Xuất XML…"), _("Lưu dữ liệu XML của học bạ"), self.export_xml)
-        close = self._button(_("Đóng"), _("Đóng cửa sổ xem học bạ"), self.close)
+        self.export_xml_button = self._button(
+            _("Xuất XML…"), _("Lưu dữ liệu XML của học bạ"), self.export_xml
+        )
+        close = self._button(_("Đóng"), _("Đóng cửa sổ xem học bạ"), self.reject)
 
         bar = QHBoxLayout()
         bar.setSpacing(6)
@@ -144,8 +150,15 @@ class DocumentView(QDialog):
         return bar
 
     def _set_ready(self, ready: bool) -> None:
-        for w in (self.zoom_out_button, self.zoom_in_button, self.fit_width_button, self.fit_page_button,
-                  self.print_button, self.export_pdf_button, self.export_xml_button):
+        for w in (
+            self.zoom_out_button,
+            self.zoom_in_button,
+            self.fit_width_button,
+            self.fit_page_button,
+            self.print_button,
+            self.export_pdf_button,
+            self.export_xml_button,
+        ):
             w.setEnabled(ready)
         self.stack.setCurrentIndex(1 if ready else 0)
 
@@ -170,7 +183,9 @@ class DocumentView(QDialog):
             text = error.message
         else:
             log.error("document preview failed", exc_info=error)
-            text = _("Không tạo được học bạ để xem. Lỗi đã được ghi vào nhật ký; hãy báo cho cán bộ quản trị.")
+            text = _(
+                "Không tạo được học bạ để xem. Lỗi đã được ghi vào nhật ký; hãy báo cho cán bộ quản trị."
+            )
         self.title_label.setText(_("Chưa xem được học bạ"))
         self.message.setText(text)
         self._set_ready(False)
@@ -219,7 +234,7 @@ class DocumentView(QDialog):
         """Paint every page onto `printer`, scaled to fit its page; the number of pages."""
         painter = QPainter()
         if not painter.begin(printer):
-            QMessageBox.warning(self, _("In học bạ"), _("Không mở được máy in. Hãy kiểm tra máy in rồi thử lại."))
+            self._warn(_("In học bạ"), _("Không mở được máy in. Hãy kiểm tra máy in rồi thử lại."))
             return 0
         dpi = printer.resolution()
         try:
@@ -227,11 +242,17 @@ class DocumentView(QDialog):
                 if page:
                     printer.newPage()
                 size_pt = self.pdf.pagePointSize(page)
-                image = self.pdf.render(page, QSize(int(size_pt.width() * dpi / 72), int(size_pt.height() * dpi / 72)))
+                image = self.pdf.render(
+                    page, QSize(int(size_pt.width() * dpi / 72), int(size_pt.height() * dpi / 72))
+                )
                 target = painter.viewport()
                 scaled = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(QPointF(0, 0), image.scaled(scaled, Qt.AspectRatioMode.KeepAspectRatio,
-                                                              Qt.TransformationMode.SmoothTransformation))
+                painter.drawImage(
+                    QPointF(0, 0),
+                    image.scaled(
+                        scaled, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                    ),
+                )
         finally:
             painter.end()
         return self.pdf.pageCount()
@@ -248,11 +269,21 @@ class DocumentView(QDialog):
         try:
             path.write_bytes(data)
         except OSError as exc:
-            QMessageBox.warning(self, _("Không lưu được tệp"),
-                                _("Không lưu được {path}: {error}. Hãy chọn thư mục khác.").format(
-                                    path=path, error=exc.strerror or exc))
+            self._warn(
+                _("Không lưu được tệp"),
+                _("Không lưu được {path}: {error}. Hãy chọn thư mục khác.").format(
+                    path=path, error=exc.strerror or exc
+                ),
+            )
             return False
         return True
+
+    def _warn(self, title: str, text: str) -> None:
+        """Non-blocking, so the window (and tests) keep running while it is shown."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Close, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.warning_box = box
+        box.open()
 
     @Slot()
     def export_pdf(self) -> None:
@@ -271,7 +302,8 @@ def record_opener(db: Database, actor: Actor) -> RecordOpener:
     def load(student_id: int) -> Preview:
         record, document = student_document(db, student_id, actor=actor)
         title = _("{name} — lớp {klass}, năm học {year}").format(
-            name=record.student.full_name, klass=record.class_name, year=record.year_name.replace("-", "–"))
+            name=record.student.full_name, klass=record.class_name, year=record.year_name.replace("-", "–")
+        )
         return Preview(title, document)
 
     def open_record(parent: QWidget, student_id: int) -> DocumentView:
