@@ -109,7 +109,7 @@ def _xmp(info: PackageInfo) -> bytes:
   </rdf:Description>
  </rdf:RDF>
 </x:xmpmeta>
-<?xpacket end="r"?>"""
+<?xpacket end="w"?>"""
     return text.encode("utf-8")
 
 

@@ -42,7 +42,6 @@ __all__ = [
     "SERIF",
     "SERIF_BOLD",
     "SERIF_ITALIC",
-    "Column",
     "DocumentInfo",
     "FieldPlacement",
     "RenderError",
@@ -194,14 +193,6 @@ def grid_style(header_rows: int = 1, extra: Sequence[tuple[Any, ...]] = ()) -> T
     ]
     commands.extend(extra)
     return TableStyle(commands)
-
-
-@dataclass(frozen=True)
-class Column:
-    """A table column: header text and width in points."""
-
-    header: str
-    width: float
 
 
 # ----------------------------------------------------------------- signature blocks

@@ -16,10 +16,10 @@ before the write has even reached the disk.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
+from functools import partial
 from typing import Final
 
 from sqlalchemy import select
@@ -29,27 +29,32 @@ from app.errors import UserFacingError
 from app.models import SecondaryAssessment
 from app.models.db import Database
 from app.rules import tt22
-from app.rules.errors import RuleInputError
 from app.services import audit
 from app.services.access import Actor, can_edit_scores, require_edit_scores
 from app.services.markbook_common import (
     CellChange,
     Opened,
     StudentRef,
+    as_text,
     cell_changes,
     open_subject,
+    parse_batch,
     require_assigned_or_system,
     require_unlocked,
     require_view_markbook,
     student_in,
     students_of,
 )
+from app.services.markbook_results import SemesterResult, exempt, row_results, semester_result
 from app.services.score_entry import (
     COLUMN_CK,
     COLUMN_COMMENT,
     COLUMN_GK,
     MAX_TX_COLUMNS,
+    CellEntry,
+    CellProblem,
     EntryError,
+    EntryProblems,
     SecondaryKind,
     column_label,
     parse_secondary_cell,
@@ -77,15 +82,6 @@ __all__ = [
 
 AUDIT_ENTITY: Final = "secondary_assessment"
 AUDIT_ACTION: Final = "score.set"
-
-
-@dataclass(frozen=True)
-class SemesterResult:
-    """An average (scored subject), True/False = Đạt/Chưa đạt (comment subject), or None
-    with `problem` saying, in Vietnamese, what is still missing."""
-
-    value: Decimal | bool | None
-    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +120,7 @@ class MarkRow:
             book.kind, book.lessons_per_year, book.semester, changed.tx, changed.gk, changed.ck, self.other
         )
         return replace(
-            changed, semester=_exempt(this, self.not_assessed), year=_exempt(year, self.not_assessed)
+            changed, semester=exempt(this, self.not_assessed), year=exempt(year, self.not_assessed)
         )
 
 
@@ -161,30 +157,6 @@ class Markbook:
 
 
 @dataclass(frozen=True)
-class CellEntry:
-    """What was typed into one cell, before parsing."""
-
-    student_id: int
-    column: str
-    raw_text: str
-
-
-@dataclass(frozen=True)
-class CellProblem:
-    student_id: int
-    column: str
-    message: str
-
-
-class EntryProblems(UserFacingError):
-    """Some entries of a batch are invalid; nothing of the batch was written."""
-
-    def __init__(self, message: str, problems: tuple[CellProblem, ...]) -> None:
-        super().__init__(message)
-        self.problems = problems
-
-
-@dataclass(frozen=True)
 class ScoreChange:
     student_id: int
     column: str
@@ -195,71 +167,6 @@ class ScoreChange:
     @property
     def changed(self) -> bool:
         return self.old != self.new
-
-
-# ---------------------------------------------------------------------------- results
-
-
-def _decimal(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-def semester_result(
-    kind: SecondaryKind, lessons: int, tx: Sequence[str | None], gk: str | None, ck: str | None
-) -> SemesterResult:
-    """ĐTBmhk (scored) or Đạt/Chưa đạt (comment-only) of one semester, or what is missing."""
-    present = [v for v in tx if v is not None]
-    try:
-        if kind == "comment":
-            sem = tt22.CommentSemester(
-                tuple(v == "Đ" for v in present),
-                None if gk is None else gk == "Đ",
-                None if ck is None else ck == "Đ",
-            )
-            return SemesterResult(tt22.comment_semester_result(sem, lessons))
-        scored = tt22.ScoredSemester(tuple(Decimal(v) for v in present), _decimal(gk), _decimal(ck))
-        return SemesterResult(tt22.semester_average(scored, lessons))
-    except RuleInputError as exc:
-        return SemesterResult(None, exc.message)
-
-
-NOT_ASSESSED: Final = "Miễn đánh giá: học sinh khuyết tật học theo kế hoạch giáo dục cá nhân."
-
-
-def _exempt(result: SemesterResult, not_assessed: bool) -> SemesterResult:
-    # A disabled student exempt from assessment has nothing missing, only nothing to assess.
-    return SemesterResult(None, NOT_ASSESSED) if not_assessed and result.value is None else result
-
-
-def year_result(
-    kind: SecondaryKind, semester: int, this: SemesterResult, other: SemesterResult
-) -> SemesterResult:
-    hk1, hk2 = (this, other) if semester == 1 else (other, this)
-    if kind == "comment":
-        # A comment-only subject's year result is its second-semester result (Điều 9).
-        if hk2.value is None:
-            return SemesterResult(None, "Cả năm lấy kết quả học kì II, học kì II chưa đủ đánh giá.")
-        return SemesterResult(hk2.value)
-    if isinstance(hk1.value, Decimal) and isinstance(hk2.value, Decimal):
-        return SemesterResult(tt22.year_average(hk1.value, hk2.value))
-    missing = [
-        name for name, r in (("học kì I", hk1), ("học kì II", hk2)) if not isinstance(r.value, Decimal)
-    ]
-    return SemesterResult(None, f"Chưa có điểm trung bình {' và '.join(missing)}.")
-
-
-def row_results(
-    kind: SecondaryKind,
-    lessons: int,
-    semester: int,
-    tx: Sequence[str | None],
-    gk: str | None,
-    ck: str | None,
-    other: SemesterResult,
-) -> tuple[SemesterResult, SemesterResult]:
-    """(this semester, year) of one student, from the stored texts of this semester."""
-    this = semester_result(kind, lessons, tx, gk, ck)
-    return this, year_result(kind, semester, this, other)
 
 
 # ---------------------------------------------------------------------------- loading
@@ -321,7 +228,7 @@ def _build_row(
         kind, lessons, _tx_of(other), other.gk if other else None, other.ck if other else None
     )
     result, year = row_results(kind, lessons, semester, tx, gk, ck, other_result)
-    exempt = ref.not_assessed
+    no_assessment = ref.not_assessed
     return MarkRow(
         student_id=ref.student_id,
         enrolment_id=ref.enrolment_id,
@@ -332,9 +239,9 @@ def _build_row(
         gk=gk,
         ck=ck,
         comment=this.comment if this else None,
-        semester=_exempt(result, exempt),
-        other=_exempt(other_result, exempt),
-        year=_exempt(year, exempt),
+        semester=exempt(result, no_assessment),
+        other=exempt(other_result, no_assessment),
+        year=exempt(year, no_assessment),
     )
 
 
@@ -447,7 +354,12 @@ def set_scores(
         subject = opened.subject
         assert subject is not None
         students = students_of(s, class_id)
-        parsed = _parse_batch(kind, entries, students, opened.klass.name)
+        parsed = [
+            (ref.student_id, column, as_text(value))
+            for ref, column, value in parse_batch(
+                entries, students, opened.klass.name, _parsers(kind), column_label
+            )
+        ]
         refs = {ref.student_id: ref for ref in students}
         touched = sorted({sid for sid, _, _ in parsed})
         by_key = _assessments(s, [refs[sid].enrolment_id for sid in touched], subject_id)
@@ -503,31 +415,9 @@ def set_scores(
         return tuple(ScoreChange(sid, col, old, new, rows[sid]) for sid, col, old, new in changes)
 
 
-def _parse_batch(
-    kind: SecondaryKind, entries: Sequence[CellEntry], students: tuple[StudentRef, ...], class_name: str
-) -> list[tuple[int, str, str | None]]:
-    if not entries:
-        raise UserFacingError("Không có ô nào để lưu.")
-    parsed: list[tuple[int, str, str | None]] = []
-    problems: list[CellProblem] = []
-    names = {r.student_id: r.full_name for r in students}
-    for entry in entries:
-        student_in(students, entry.student_id, class_name)
-        try:
-            parsed.append(
-                (entry.student_id, entry.column, parse_secondary_cell(kind, entry.column, entry.raw_text))
-            )
-        except EntryError as exc:
-            problems.append(CellProblem(entry.student_id, entry.column, exc.message))
-    if problems:
-        first = problems[0]
-        where = f"{names[first.student_id]}, cột {column_label(first.column)}"
-        more = f" (và {len(problems) - 1} ô khác)" if len(problems) > 1 else ""
-        raise EntryProblems(
-            f"Chưa lưu gì vì có {len(problems)} ô không hợp lệ{more}. {where}: {first.message}",
-            tuple(problems),
-        )
-    return parsed
+def _parsers(kind: SecondaryKind) -> dict[str, Callable[[str], object]]:
+    columns = [tx_column(i) for i in range(MAX_TX_COLUMNS)] + [COLUMN_GK, COLUMN_CK, COLUMN_COMMENT]
+    return {column: partial(parse_secondary_cell, kind, column) for column in columns}
 
 
 def _stored_value(row: SecondaryAssessment | None, column: str) -> str | None:

@@ -6,8 +6,10 @@ Internal to `markbook`, `markbook_primary` and `locking`; screens use those modu
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,9 +27,21 @@ from app.models import (
     UserAccount,
 )
 from app.rules.vnsort import name_sort_key
+from app.services import audit
 from app.services.access import Actor, PermissionDenied, can_edit_scores
+from app.services.score_entry import CellEntry, CellProblem, EntryError, EntryProblems
 
 LEVEL_BY_CODE = {"02": "tieuhoc", "03": "thcs", "04": "thpt", "05": "thpt"}
+AUDIT_ACTION: Final = "score.set"
+
+# Thông tư 27 periods: giữa HKI, cuối HKI, giữa HKII, cuối năm.
+PERIODS: Final = ("gk1", "ck1", "gk2", "cn")
+PERIOD_NAMES: Final = {
+    "gk1": "Giữa học kì I",
+    "ck1": "Cuối học kì I",
+    "gk2": "Giữa học kì II",
+    "cn": "Cuối năm học",
+}
 
 
 @dataclass(frozen=True)
@@ -198,3 +212,91 @@ def cell_changes(
 
 def _text_or_none(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+# ---------------------------------------------------------------------------- TT27 periods
+
+
+def check_period(period: str) -> None:
+    if period not in PERIODS:
+        raise UserFacingError("Kì đánh giá phải là gk1, ck1, gk2 hoặc cn.", field="period")
+
+
+def previous_period(period: str) -> str | None:
+    i = PERIODS.index(period)
+    return PERIODS[i - 1] if i else None
+
+
+def earlier_periods(period: str) -> tuple[str, ...]:
+    """The periods before `period`, latest first."""
+    return tuple(reversed(PERIODS[: PERIODS.index(period)]))
+
+
+def latest_comment(by_period: Mapping[str, str | None], period: str) -> str | None:
+    """The latest non-empty comment before `period` (not every period assesses everything)."""
+    return next((by_period[p] for p in earlier_periods(period) if by_period.get(p)), None)
+
+
+# ---------------------------------------------------------------------------- batches
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One cell of a written batch: old → new as stored text (unchanged when equal)."""
+
+    student_id: int
+    column: str
+    old: str | None
+    new: str | None
+
+
+def as_text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def parse_batch(
+    entries: Sequence[CellEntry],
+    students: tuple[StudentRef, ...],
+    class_name: str,
+    parsers: Mapping[str, Callable[[str], object]],
+    label: Callable[[str], str],
+) -> list[tuple[StudentRef, str, object]]:
+    """Parse every entry with its column's parser; all or nothing: EntryProblems lists every
+    invalid entry (the message names the first: student, column, reason)."""
+    if not entries:
+        raise UserFacingError("Không có ô nào để lưu.")
+    out: list[tuple[StudentRef, str, object]] = []
+    problems: list[CellProblem] = []
+    for entry in entries:
+        ref = student_in(students, entry.student_id, class_name)
+        parser = parsers.get(entry.column)
+        try:
+            if parser is None:
+                raise EntryError(f"Cột “{entry.column}” không nhập được.")
+            out.append((ref, entry.column, parser(entry.raw_text)))
+        except EntryError as exc:
+            problems.append(CellProblem(entry.student_id, entry.column, exc.message))
+    if problems:
+        first = problems[0]
+        name = next(r.full_name for r in students if r.student_id == first.student_id)
+        more = f" (và {len(problems) - 1} ô khác)" if len(problems) > 1 else ""
+        raise EntryProblems(
+            f"Chưa lưu gì vì có {len(problems)} ô không hợp lệ{more}. "
+            f"{name}, cột {label(first.column)}: {first.message}",
+            tuple(problems),
+        )
+    return out
+
+
+def audit_cell(s: Session, actor: Actor, entity: str, entity_id: str, detail: dict[str, object]) -> None:
+    audit.append(s, actor=actor.login, action=AUDIT_ACTION, entity=entity, entity_id=entity_id, detail=detail)
+
+
+def corrections_of(s: Session, entity: str, entity_ids: Mapping[str, int]) -> dict[tuple[int, str], int]:
+    """(student_id, column) → how many times a recorded value of that cell was replaced."""
+    out: dict[tuple[int, str], int] = {}
+    for (entity_id, column), changes in cell_changes(s, entity, list(entity_ids)).items():
+        count = sum(1 for c in changes if c.old is not None)
+        if count:
+            out[(entity_ids[entity_id], column)] = count
+    return out

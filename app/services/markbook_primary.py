@@ -15,46 +15,58 @@ mid-term) and `copy_previous_comments` fills the empty ones from it in one step.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError
-from app.models import PrimaryAssessment, PrimaryTrait, UserAccount
+from app.models import PrimaryAssessment
 from app.models.db import Database
-from app.rules import tt27
 from app.rules.levels import normalize_code
 from app.rules.vnsort import fold
-from app.services import audit
-from app.services.access import (
-    Actor,
-    can_edit_homeroom,
-    can_edit_scores,
-    require_edit_scores,
-    require_homeroom,
-    require_view_class,
-)
-from app.services.markbook import CellEntry, CellProblem, EntryProblems
+from app.services.access import Actor, can_edit_scores, require_edit_scores, require_view_class
 from app.services.markbook_common import (
+    PERIOD_NAMES,
+    PERIODS,
     CellChange,
+    CellWrite,
     Opened,
-    StudentRef,
+    as_text,
+    audit_cell,
     cell_changes,
+    check_period,
+    corrections_of,
+    earlier_periods,
+    latest_comment,
     open_class,
     open_subject,
+    parse_batch,
+    previous_period,
     require_assigned_or_system,
     require_unlocked,
     require_view_markbook,
     student_in,
     students_of,
 )
-from app.services.score_entry import EntryError, column_label, parse_comment, parse_integer_score
+from app.services.markbook_traits import (
+    COMMENT_SUFFIX,
+    TRAIT_CODES,
+    TRAIT_ENTITY,
+    TRAIT_NAMES,
+    TraitRow,
+    TraitSheet,
+    load_traits,
+    parse_rating,
+    set_traits,
+    trait_entity_id,
+)
+from app.services.score_entry import CellEntry, EntryError, column_label, parse_comment, parse_integer_score
 
 __all__ = [
+    "COMMENT_SUFFIX",
     "PERIODS",
     "PERIOD_NAMES",
     "TRAIT_CODES",
@@ -75,25 +87,12 @@ __all__ = [
     "set_traits",
 ]
 
-PERIODS: Final = ("gk1", "ck1", "gk2", "cn")
-PERIOD_NAMES: Final = {
-    "gk1": "Giữa học kì I",
-    "ck1": "Cuối học kì I",
-    "gk2": "Giữa học kì II",
-    "cn": "Cuối năm học",
-}
-TRAIT_CODES: Final = (*tt27.QUALITIES, *tt27.ALL_COMPETENCIES)
-TRAIT_NAMES: Final = {**tt27.QUALITIES, **tt27.ALL_COMPETENCIES}
-TRAIT_KINDS: Final = {
-    **dict.fromkeys(tt27.QUALITIES, "quality"),
-    **dict.fromkeys(tt27.ALL_COMPETENCIES, "competency"),
-}
 # TT27 Điều 7: grades 4–5 also have mid-term tests in Tiếng Việt and Toán (stable codes).
 _MIDTERM_TEST_SUBJECTS: Final = ("tiengviet", "toan")
 _MIDTERM_TEST_GRADES: Final = (4, 5)
 SUBJECT_ENTITY: Final = "primary_assessment"
-TRAIT_ENTITY: Final = "primary_trait"
-COMMENT_SUFFIX: Final = ".comment"
+# The trait sheet's names, kept importable from here for the screens and tests.
+PrimaryChange = CellWrite
 
 _LEVEL_WORDS: Final = {
     "t": "T",
@@ -105,16 +104,6 @@ _LEVEL_WORDS: Final = {
     "c": "C",
     "cht": "C",
     "chuahoanthanh": "C",
-}
-_RATING_WORDS: Final = {
-    "t": "T",
-    "tot": "T",
-    "d": "Đ",
-    "dd": "Đ",
-    "dat": "Đ",
-    "c": "C",
-    "ccg": "C",
-    "cancogang": "C",
 }
 
 
@@ -131,19 +120,6 @@ def parse_level(raw: str) -> str | None:
     )
 
 
-def parse_rating(raw: str) -> str | None:
-    """A quality or competency: T (Tốt), Đ (Đạt), C (Cần cố gắng); None if empty."""
-    key = fold(normalize_code(raw)).replace(" ", "")
-    if not key:
-        return None
-    if key in _RATING_WORDS:
-        return _RATING_WORDS[key]
-    raise EntryError(
-        f"“{raw.strip()}” không phải là mức đánh giá phẩm chất, năng lực. "
-        "Hãy nhập T (Tốt), Đ (Đạt) hoặc C (Cần cố gắng)."
-    )
-
-
 def has_test(subject_code: str, periodic_test: bool, grade: int, period: str) -> bool:
     """Whether the subject has a periodic test score in this period (TT27 Điều 7)."""
     if not periodic_test:
@@ -151,25 +127,6 @@ def has_test(subject_code: str, periodic_test: bool, grade: int, period: str) ->
     if period in ("ck1", "cn"):
         return True
     return subject_code in _MIDTERM_TEST_SUBJECTS and grade in _MIDTERM_TEST_GRADES
-
-
-def _previous(period: str) -> str | None:
-    i = PERIODS.index(period)
-    return PERIODS[i - 1] if i else None
-
-
-def _earlier(period: str) -> tuple[str, ...]:
-    """The periods before `period`, latest first."""
-    return tuple(reversed(PERIODS[: PERIODS.index(period)]))
-
-
-def _latest_comment(by_period: Mapping[str, str | None], period: str) -> str | None:
-    return next((by_period[p] for p in _earlier(period) if by_period.get(p)), None)
-
-
-def _check_period(period: str) -> None:
-    if period not in PERIODS:
-        raise UserFacingError("Kì đánh giá phải là gk1, ck1, gk2 hoặc cn.", field="period")
 
 
 # ---------------------------------------------------------------------------- subjects
@@ -207,14 +164,6 @@ class PrimaryMarkbook:
     corrections: Mapping[tuple[int, str], int]
 
 
-@dataclass(frozen=True)
-class PrimaryChange:
-    student_id: int
-    column: str
-    old: str | None
-    new: str | None
-
-
 def subject_entity_id(enrolment_id: int, subject_id: int, period: str) -> str:
     return f"{enrolment_id}/{subject_id}/{period}"
 
@@ -230,7 +179,7 @@ def _level_subject(opened: Opened) -> None:
 def load_primary_markbook(
     db: Database, actor: Actor, class_id: int, subject_id: int, period: str
 ) -> PrimaryMarkbook:
-    _check_period(period)
+    check_period(period)
     require_view_markbook(actor, class_id, subject_id)
     with db.read() as s:
         opened = open_subject(s, class_id, subject_id)
@@ -238,13 +187,13 @@ def load_primary_markbook(
         subject = opened.subject
         assert subject is not None
         students = students_of(s, class_id)
-        previous = _previous(period)
+        previous = previous_period(period)
         found = {
             (a.enrolment_id, a.period): a
             for a in s.scalars(
                 select(PrimaryAssessment).where(
                     PrimaryAssessment.subject_id == subject_id,
-                    PrimaryAssessment.period.in_([period, *_earlier(period)]),
+                    PrimaryAssessment.period.in_([period, *earlier_periods(period)]),
                     PrimaryAssessment.enrolment_id.in_([r.enrolment_id for r in students]),
                 )
             )
@@ -252,7 +201,9 @@ def load_primary_markbook(
         rows = []
         for ref in students:
             a = found.get((ref.enrolment_id, period))
-            earlier = {p: x.comment for p in _earlier(period) if (x := found.get((ref.enrolment_id, p)))}
+            earlier = {
+                p: x.comment for p in earlier_periods(period) if (x := found.get((ref.enrolment_id, p)))
+            }
             rows.append(
                 PrimaryRow(
                     ref.student_id,
@@ -263,7 +214,7 @@ def load_primary_markbook(
                     a.level if a else None,
                     a.test_score if a else None,
                     a.comment if a else None,
-                    _latest_comment(earlier, period),
+                    latest_comment(earlier, period),
                 )
             )
         locked_at = opened.assignment.locked_at if opened.assignment else None
@@ -283,51 +234,8 @@ def load_primary_markbook(
             teacher_name=opened.teacher_name,
             locked_at=locked_at,
             can_edit=can_edit_scores(actor, class_id, subject_id) and locked_at is None,
-            corrections=_corrections(s, SUBJECT_ENTITY, entity_ids),
+            corrections=corrections_of(s, SUBJECT_ENTITY, entity_ids),
         )
-
-
-def _corrections(s: Session, entity: str, entity_ids: Mapping[str, int]) -> dict[tuple[int, str], int]:
-    out: dict[tuple[int, str], int] = {}
-    for (entity_id, column), changes in cell_changes(s, entity, list(entity_ids)).items():
-        count = sum(1 for c in changes if c.old is not None)
-        if count:
-            out[(entity_ids[entity_id], column)] = count
-    return out
-
-
-def _parse_all(
-    entries: Sequence[CellEntry],
-    students: tuple[StudentRef, ...],
-    class_name: str,
-    parse: Mapping[str, object],
-) -> list[tuple[StudentRef, str, str | int | None]]:
-    if not entries:
-        raise UserFacingError("Không có ô nào để lưu.")
-    out: list[tuple[StudentRef, str, str | int | None]] = []
-    problems: list[CellProblem] = []
-    for entry in entries:
-        ref = student_in(students, entry.student_id, class_name)
-        parser = parse.get(entry.column)
-        try:
-            if parser is None:
-                raise EntryError(f"Cột “{entry.column}” không nhập được.")
-            out.append((ref, entry.column, parser(entry.raw_text)))  # type: ignore[operator]
-        except EntryError as exc:
-            problems.append(CellProblem(entry.student_id, entry.column, exc.message))
-    if problems:
-        first = problems[0]
-        name = next(r.full_name for r in students if r.student_id == first.student_id)
-        label = TRAIT_NAMES.get(first.column.removesuffix(COMMENT_SUFFIX)) or column_label(first.column)
-        raise EntryProblems(
-            f"Chưa lưu gì vì có {len(problems)} ô không hợp lệ. {name}, cột {label}: {first.message}",
-            tuple(problems),
-        )
-    return out
-
-
-def _audit(s: Session, actor: Actor, entity: str, entity_id: str, detail: dict[str, object]) -> None:
-    audit.append(s, actor=actor.login, action="score.set", entity=entity, entity_id=entity_id, detail=detail)
 
 
 def set_primary_values(
@@ -341,7 +249,7 @@ def set_primary_values(
     source: str = "typed",
 ) -> tuple[PrimaryChange, ...]:
     """Write levels ("level"), test scores ("test") and comments ("comment"), all or nothing."""
-    _check_period(period)
+    check_period(period)
     with db.write() as s:
         opened = open_subject(s, class_id, subject_id)
         _level_subject(opened)
@@ -350,10 +258,10 @@ def set_primary_values(
         require_unlocked(opened)
         subject = opened.subject
         assert subject is not None
-        parsers: dict[str, object] = {"level": parse_level, "comment": parse_comment}
+        parsers: dict[str, Callable[[str], object]] = {"level": parse_level, "comment": parse_comment}
         if has_test(subject.code, subject.periodic_test, opened.grade.number, period):
             parsers["test"] = parse_integer_score
-        parsed = _parse_all(entries, students_of(s, class_id), opened.klass.name, parsers)
+        parsed = parse_batch(entries, students_of(s, class_id), opened.klass.name, parsers, column_label)
         found = {
             a.enrolment_id: a
             for a in s.scalars(
@@ -378,7 +286,7 @@ def set_primary_values(
                     found[ref.enrolment_id] = row
                 setattr(row, attribute[column], new)
                 s.flush()
-                _audit(
+                audit_cell(
                     s,
                     actor,
                     SUBJECT_ENTITY,
@@ -394,166 +302,7 @@ def set_primary_values(
                         "source": source,
                     },
                 )
-            changes.append(PrimaryChange(ref.student_id, column, _text(old), _text(new)))
-        return tuple(changes)
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-# ---------------------------------------------------------------------------- traits
-
-
-@dataclass(frozen=True)
-class TraitRow:
-    student_id: int
-    enrolment_id: int
-    number: int
-    full_name: str
-    not_assessed: bool
-    levels: tuple[str | None, ...]  # in TRAIT_CODES order
-    comments: tuple[str | None, ...]
-    previous_comments: tuple[str | None, ...]
-
-    def value(self, column: str) -> str | None:
-        if column.endswith(COMMENT_SUFFIX):
-            return self.comments[TRAIT_CODES.index(column.removesuffix(COMMENT_SUFFIX))]
-        return self.levels[TRAIT_CODES.index(column)]
-
-
-@dataclass(frozen=True)
-class TraitSheet:
-    class_id: int
-    class_name: str
-    grade: int
-    year_name: str
-    period: str
-    previous_period: str | None
-    rows: tuple[TraitRow, ...]
-    homeroom_name: str | None
-    can_edit: bool
-    corrections: Mapping[tuple[int, str], int]
-
-
-def trait_entity_id(enrolment_id: int, period: str) -> str:
-    return f"{enrolment_id}/{period}"
-
-
-def load_traits(db: Database, actor: Actor, class_id: int, period: str) -> TraitSheet:
-    _check_period(period)
-    require_view_class(actor, class_id)
-    with db.read() as s:
-        klass, grade, year, _level = open_class(s, class_id)
-        students = students_of(s, class_id)
-        previous = _previous(period)
-        found = {
-            (t.enrolment_id, t.code, t.period): t
-            for t in s.scalars(
-                select(PrimaryTrait).where(
-                    PrimaryTrait.enrolment_id.in_([r.enrolment_id for r in students]),
-                    PrimaryTrait.period.in_([period, *_earlier(period)]),
-                )
-            )
-        }
-        rows = []
-        for ref in students:
-            now = [found.get((ref.enrolment_id, code, period)) for code in TRAIT_CODES]
-            before = [
-                _latest_comment(
-                    {p: x.comment for p in _earlier(period) if (x := found.get((ref.enrolment_id, code, p)))},
-                    period,
-                )
-                for code in TRAIT_CODES
-            ]
-            rows.append(
-                TraitRow(
-                    ref.student_id,
-                    ref.enrolment_id,
-                    ref.number,
-                    ref.full_name,
-                    ref.not_assessed,
-                    tuple(t.level if t else None for t in now),
-                    tuple(t.comment if t else None for t in now),
-                    tuple(before),
-                )
-            )
-        homeroom = s.get(UserAccount, klass.homeroom_teacher_id) if klass.homeroom_teacher_id else None
-        entity_ids = {trait_entity_id(r.enrolment_id, period): r.student_id for r in students}
-        return TraitSheet(
-            class_id=class_id,
-            class_name=klass.name,
-            grade=grade.number,
-            year_name=year.name,
-            period=period,
-            previous_period=previous,
-            rows=tuple(rows),
-            homeroom_name=homeroom.full_name if homeroom else None,
-            can_edit=can_edit_homeroom(actor, class_id),
-            corrections=_corrections(s, TRAIT_ENTITY, entity_ids),
-        )
-
-
-def set_traits(
-    db: Database,
-    actor: Actor,
-    class_id: int,
-    period: str,
-    entries: Sequence[CellEntry],
-    *,
-    source: str = "typed",
-) -> tuple[PrimaryChange, ...]:
-    """Write quality/competency levels (column = code) and comments (code + ".comment")."""
-    _check_period(period)
-    require_homeroom(actor, class_id)
-    with db.write() as s:
-        klass, _grade, _year, _level = open_class(s, class_id)
-        parsers: dict[str, object] = dict.fromkeys(TRAIT_CODES, parse_rating)
-        parsers |= {code + COMMENT_SUFFIX: parse_comment for code in TRAIT_CODES}
-        parsed = _parse_all(entries, students_of(s, class_id), klass.name, parsers)
-        found = {
-            (t.enrolment_id, t.code): t
-            for t in s.scalars(
-                select(PrimaryTrait).where(
-                    PrimaryTrait.period == period,
-                    PrimaryTrait.enrolment_id.in_([ref.enrolment_id for ref, _, _ in parsed]),
-                )
-            )
-        }
-        changes = []
-        for ref, column, new in parsed:
-            is_comment = column.endswith(COMMENT_SUFFIX)
-            code = column.removesuffix(COMMENT_SUFFIX)
-            row = found.get((ref.enrolment_id, code))
-            old = (row.comment if is_comment else row.level) if row else None
-            if old != new:
-                if row is None:
-                    row = PrimaryTrait(
-                        enrolment_id=ref.enrolment_id, kind=TRAIT_KINDS[code], code=code, period=period
-                    )
-                    s.add(row)
-                    found[(ref.enrolment_id, code)] = row
-                if is_comment:
-                    row.comment = new  # type: ignore[assignment]
-                else:
-                    row.level = new  # type: ignore[assignment]
-                s.flush()
-                _audit(
-                    s,
-                    actor,
-                    TRAIT_ENTITY,
-                    trait_entity_id(ref.enrolment_id, period),
-                    {
-                        "class_id": class_id,
-                        "period": period,
-                        "student_id": ref.student_id,
-                        "column": column,
-                        "old": old,
-                        "new": new,
-                        "source": source,
-                    },
-                )
-            changes.append(PrimaryChange(ref.student_id, column, _text(old), _text(new)))
+            changes.append(PrimaryChange(ref.student_id, column, as_text(old), as_text(new)))
         return tuple(changes)
 
 
@@ -566,8 +315,8 @@ def copy_previous_comments(
     """Fill the empty comments of this period from each student's latest earlier one (subject sheet, or
     the trait sheet when `subject_id` is None); returns how many comments were filled.
     Written comments are never overwritten: the copy is a draft to edit."""
-    _check_period(period)
-    if _previous(period) is None:
+    check_period(period)
+    if previous_period(period) is None:
         raise UserFacingError("Giữa học kì I là kì đầu tiên của năm học, không có kì trước để chép nhận xét.")
     entries: list[CellEntry] = []
     if subject_id is None:
@@ -601,7 +350,7 @@ def primary_cell_history(
 ) -> tuple[CellChange, ...]:
     """Every recorded change of one cell of a subject sheet (or of the trait sheet when
     `subject_id` is None), newest first."""
-    _check_period(period)
+    check_period(period)
     if subject_id is None:
         require_view_class(actor, class_id)
     else:

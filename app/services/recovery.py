@@ -268,8 +268,8 @@ def recover_at_start(
                 events.append(KEY_PROBLEM.format(path=db_path))
             else:
                 events.append(
-                    f"Tệp dữ liệu bị hỏng ({problem}) và không tìm thấy bản sao lưu dùng được. Đừng xoá "
-                    "tệp; hãy gọi cán bộ quản trị để khôi phục."
+                    f"Tệp dữ liệu bị hỏng (chi tiết kỹ thuật: {problem}) và không tìm thấy bản sao lưu "
+                    "dùng được. Đừng xoá tệp; hãy gọi cán bộ quản trị để khôi phục."
                 )
             return RecoveryReport(STATUS_NEEDS_ATTENTION, tuple(events), None, tuple(aside))
         info, backup_facts = good[0]
@@ -278,8 +278,8 @@ def recover_at_start(
         if wal_problem:
             events.append(wal_problem)
         events.append(
-            f"Tệp dữ liệu bị hỏng ({problem}). Các tệp hỏng đã được chuyển sang “{where}” (không "
-            "xoá). " + _restored_sentence(restored, backup_facts.last_change_at)
+            f"Tệp dữ liệu bị hỏng (chi tiết kỹ thuật: {problem}). Các tệp hỏng đã được chuyển sang "
+            f"“{where}” (không xoá). " + _restored_sentence(restored, backup_facts.last_change_at)
         )
         mark_closed(db_path)
         return RecoveryReport(STATUS_RECOVERED, tuple(events), restored, (*aside, *restored.set_aside))

@@ -171,7 +171,7 @@ def finish_interrupted_restore(db_path: Path, key: bytes | None) -> str | None:
 
 
 def restore_documents(backup_store: Path, store: Path, key: bytes | None = None) -> DocumentRestore:
-    """Copy back document files the backup has and `store` lacks (or has damaged), checked by hash."""
+    """Copy back document files the backup has and `store` lacks, each checked against its name."""
     restored = 0
     damaged: list[str] = []
     for item in safe_files.iter_store(backup_store):
@@ -197,17 +197,3 @@ def restore_for(actor: Actor, snapshot: Path, db_path: Path, *, key: bytes | Non
     """Restore on a person's request: administrators only (it replaces everyone's data)."""
     _require_admin(actor)
     return restore_backup(snapshot, db_path, key=key, reason="restore")
-
-
-def restore_time_text(when: datetime | None) -> str:
-    """A backup time as the school reads it: local (UTC+7) date and time."""
-    if when is None:
-        return "không rõ thời điểm"
-    from app.services.backup_thinning import SCHOOL_TZ
-
-    local = when.astimezone(SCHOOL_TZ)
-    return local.strftime("%H:%M ngày %d/%m/%Y")
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, Literal
 
@@ -36,7 +37,10 @@ __all__ = [
     "COLUMN_GK",
     "MAX_COMMENT_CHARS",
     "MAX_TX_COLUMNS",
+    "CellEntry",
+    "CellProblem",
     "EntryError",
+    "EntryProblems",
     "SecondaryKind",
     "column_label",
     "display_value",
@@ -212,3 +216,30 @@ def display_value(stored: str | None) -> str:
     if stored[:1].isdigit():
         return stored.replace(".", ",")
     return stored
+
+
+# ---------------------------------------------------------------------------- batches
+
+
+@dataclass(frozen=True)
+class CellEntry:
+    """What was typed into one cell, before parsing."""
+
+    student_id: int
+    column: str
+    raw_text: str
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    student_id: int
+    column: str
+    message: str
+
+
+class EntryProblems(UserFacingError):
+    """Some entries of a batch are invalid; nothing of the batch was written."""
+
+    def __init__(self, message: str, problems: tuple[CellProblem, ...]) -> None:
+        super().__init__(message)
+        self.problems = problems

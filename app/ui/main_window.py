@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
         audit_page = self.area_pages.get("audit")
         if audit_page is not None and hasattr(audit_page, "back_up_now"):
             # Leaders and admins only (the area is hidden from others; the service refuses them too).
-            self.backup_action = QAction(_("Sao lưu &ngay"), self)
+            self.backup_action = QAction(_("Sao lưu ngay"), self)
             self.backup_action.triggered.connect(lambda: self.pages.setCurrentWidget(audit_page))
             self.backup_action.triggered.connect(lambda: audit_page.back_up_now())
             file_menu.addAction(self.backup_action)

@@ -276,3 +276,31 @@ def test_roles_for_backup_restore_and_settings(demo: Path, tmp_path: Path) -> No
             set_backup_folders(who, demo, (tmp_path / "x",))
     assert restore.restore_for(admin, snap, demo).facts.audit_entries == 1
     assert set_backup_folders(admin, demo, (tmp_path / "x",)).folders == (str(tmp_path / "x"),)
+
+
+def test_a_backup_is_due_daily_and_after_significant_work(demo: Path) -> None:
+    from app.services.backup_settings import backup_due
+
+    assert backup_due(demo, None)  # none yet
+    save(demo.parent, BackupSettings(after_changes=3))
+    made = backup.create_backup(demo, demo.parent / "backups")
+    assert not backup_due(demo, None)
+    assert backup_due(demo, None, now=made.snapshot.created_at + timedelta(hours=25))
+    db = open_database(demo)
+    change_scores(db, 2)
+    assert not backup_due(demo, None)
+    change_scores(db, 1, start=5)
+    db.dispose()
+    assert backup_due(demo, None)
+    save(demo.parent, BackupSettings(automatic=False))
+    assert not backup_due(demo, None)
+
+
+def test_one_unusable_folder_does_not_stop_the_others(demo: Path, tmp_path: Path) -> None:
+    from app.services.backup_settings import back_up_everywhere
+
+    not_a_folder = tmp_path / "usb-missing"
+    not_a_folder.write_text("a file where the USB folder should be")
+    result = back_up_everywhere(demo, None, (not_a_folder, tmp_path / "good"))
+    assert [r.snapshot.path.parent for r in result.results] == [tmp_path / "good"]
+    assert result.failures[0][0] == not_a_folder and "Không tạo được thư mục sao lưu" in result.failures[0][1]

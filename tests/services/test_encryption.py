@@ -151,3 +151,26 @@ def test_a_flipped_letter_in_plain_sqlite_goes_unnoticed(tmp_path: Path) -> None
     conn = sqlite3.connect(plain)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_the_wal_check_reads_an_encrypted_wal_too(encrypted: Path) -> None:
+    from app.services.recovery import STATUS_OK, mark_open
+    from app.services.wal_check import inspect_wal
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child: writes, then dies without closing
+        db = open_database(encrypted, key=KEY)
+        mark_open(encrypted)
+        change_scores(db, 7)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    wal = Path(f"{encrypted}-wal")
+    state = inspect_wal(wal)
+    assert state.valid_commits == 7 and not state.damaged
+    data = bytearray(wal.read_bytes())
+    data[32 + 24 + 100] ^= 0xFF
+    wal.write_bytes(bytes(data))
+    assert inspect_wal(wal).lost_commits >= 5
+    report = recover_at_start(encrypted, backup_folders=[], key=KEY)
+    assert report.status != STATUS_OK and "bị hỏng" in (report.message or "")

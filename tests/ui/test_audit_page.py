@@ -157,3 +157,20 @@ def test_others_see_only_a_refusal(
     assert not p.allowed
     assert "Chỉ hiệu trưởng" in p.denied_label.text()
     assert not hasattr(p, "model")
+
+
+def test_the_scheduler_backs_up_when_due_on_the_thread_pool(
+    ui_app: QApplication, qtbot: QtBot, tmp_path: Path
+) -> None:
+    from app.ui.backup_scheduler import BackupScheduler
+
+    db_path = make_demo(tmp_path / "hocba.sqlite3")
+    scheduler = BackupScheduler(db_path, first_check_ms=0, check_every_ms=60_000)
+    with qtbot.waitSignal(scheduler.finished, timeout=30_000) as done:
+        scheduler.start()
+    assert len(done.args[0].results) == 1
+    assert len(backup.list_backups(tmp_path / "backups", "hocba")) == 1
+    scheduler.check()  # not due any more: nothing is made, nothing is reported
+    qtbot.waitUntil(lambda: not scheduler.busy, timeout=10_000)
+    assert len(backup.list_backups(tmp_path / "backups", "hocba")) == 1
+    scheduler.stop()

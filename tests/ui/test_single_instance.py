@@ -31,7 +31,9 @@ print(ask_running_instance_to_show(folder, wait_seconds=10), flush=True)
 """
 
 
-def test_a_second_start_brings_the_first_window_forward(ui_app: QApplication, qtbot: QtBot, tmp_path: Path) -> None:
+def test_a_second_start_brings_the_first_window_forward(
+    ui_app: QApplication, qtbot: QtBot, tmp_path: Path
+) -> None:
     first = SingleInstance.claim(tmp_path)
     assert first is not None
     try:
@@ -42,8 +44,11 @@ def test_a_second_start_brings_the_first_window_forward(ui_app: QApplication, qt
         window.showMinimized()
         with qtbot.waitSignal(first.show_requested, timeout=15_000):
             second = subprocess.Popen(
-                [sys.executable, "-c", SECOND_START, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
-                text=True, env=dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen"),
+                [sys.executable, "-c", SECOND_START, str(tmp_path)],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                text=True,
+                env=dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen"),
             )
         out, _ = second.communicate(timeout=30)
         assert out.strip() == "True"
