@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.models.audit import GENESIS_HASH, AuditEntry
@@ -43,6 +44,16 @@ def chain_head(session: Session) -> str:
     return head or GENESIS_HASH
 
 
+@dataclass(frozen=True)
+class AuditRecord:
+    """One change to record; `append_many` chains a batch of them in one go."""
+
+    action: str
+    entity: str
+    entity_id: object = None
+    detail: dict[str, object] | None = None
+
+
 def append(
     session: Session,
     *,
@@ -52,24 +63,50 @@ def append(
     entity_id: object = None,
     detail: dict[str, object] | None = None,
 ) -> AuditEntry:
-    # Round-trip detail through JSON now so the hash covers exactly what is stored.
-    clean: dict[str, object] = json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str))
-    prev = chain_head(session)
-    at = utcnow()
-    eid = None if entity_id is None else str(entity_id)
-    entry = AuditEntry(
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=eid,
-        detail=clean,
-        prev_hash=prev,
-        hash=_entry_hash(prev, at, actor, action, entity, eid, clean),
-    )
+    entry = _chain(session, actor, [AuditRecord(action, entity, entity_id, detail)])[0]
     session.add(entry)
     session.flush()
     return entry
+
+
+def append_many(session: Session, *, actor: str, records: Sequence[AuditRecord]) -> int:
+    """Append a batch (an import, a pasted column) reading the chain head once and
+    inserting with one executemany; same chain as appending one by one."""
+    entries = _chain(session, actor, records)
+    if entries:
+        session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "at": e.at, "actor": e.actor, "action": e.action, "entity": e.entity,
+                    "entity_id": e.entity_id, "detail": e.detail, "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+                for e in entries
+            ],
+        )
+    return len(entries)
+
+
+def _chain(session: Session, actor: str, records: Sequence[AuditRecord]) -> list[AuditEntry]:
+    prev = chain_head(session)
+    entries = []
+    for record in records:
+        # Round-trip detail through JSON now so the hash covers exactly what is stored.
+        clean: dict[str, object] = json.loads(
+            json.dumps(record.detail or {}, ensure_ascii=False, default=str)
+        )
+        at = utcnow()
+        eid = None if record.entity_id is None else str(record.entity_id)
+        digest = _entry_hash(prev, at, actor, record.action, record.entity, eid, clean)
+        entries.append(
+            AuditEntry(
+                at=at, actor=actor, action=record.action, entity=record.entity,
+                entity_id=eid, detail=clean, prev_hash=prev, hash=digest,
+            )
+        )
+        prev = digest
+    return entries
 
 
 @dataclass(frozen=True)

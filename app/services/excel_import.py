@@ -414,23 +414,27 @@ def _write(
         ],
     )
     parsed = preview.parsed
-    for student_id, draft, row in zip(ids, preview.rows, student_rows, strict=True):
-        audit.append(
-            s,
-            actor=actor.login,
-            action="student.create",
-            entity="student",
-            entity_id=student_id,
-            detail={
-                "source": "excel_import",
-                "file": parsed.file_name,
-                "row": draft.row,
-                "class": draft.class_name,
-                "student_code": row["student_code"],
-                "full_name": draft.full_name,
-                "has_national_id": draft.national_id is not None,
-            },
-        )
+    audit.append_many(
+        s,
+        actor=actor.login,
+        records=[
+            audit.AuditRecord(
+                action="student.create",
+                entity="student",
+                entity_id=student_id,
+                detail={
+                    "source": "excel_import",
+                    "file": parsed.file_name,
+                    "row": draft.row,
+                    "class": draft.class_name,
+                    "student_code": row["student_code"],
+                    "full_name": draft.full_name,
+                    "has_national_id": draft.national_id is not None,
+                },
+            )
+            for student_id, draft, row in zip(ids, preview.rows, student_rows, strict=True)
+        ],
+    )
     per_class = Counter(d.class_name for d in preview.rows)
     audit.append(
         s,

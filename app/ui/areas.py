@@ -41,7 +41,7 @@ def _class_page(ctx: UiContext) -> QWidget:
     from app.ui.pages.document_view import record_opener
 
     return ClassPage(ctx.overview.classes, class_reader(ctx.db, ctx.actor),
-                     open_record=record_opener(ctx.db, ctx.actor))
+                     open_record=record_opener(ctx.db, ctx.actor), excel=(ctx.db, ctx.actor))
 
 
 def _markbook_page(ctx: UiContext) -> QWidget:

@@ -158,3 +158,16 @@ def test_read_sessions_do_not_block_writers(db: Database) -> None:
             other.execute("ROLLBACK")
         finally:
             other.close()
+
+
+def test_append_many_builds_the_same_verifiable_chain(db: Database) -> None:
+    with db.write() as s:
+        audit.append(s, actor="admin", action="first", entity="school")
+        n = audit.append_many(s, actor="admin", records=[
+            audit.AuditRecord("student.create", "student", i, {"row": i}) for i in range(50)
+        ])
+        audit.append(s, actor="admin", action="last", entity="school")
+    assert n == 50
+    with db.read() as s:
+        check = audit.verify_chain(s)
+    assert check.ok and check.entries == 52
