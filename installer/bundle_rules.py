@@ -92,6 +92,12 @@ PYTHON_EXCLUDES = (
     # lxml's hook takes every submodule; the app and its libraries use lxml.etree (objectify
     # alone is 2.8 MB).
     "lxml.objectify", "lxml.isoschematron",
+    # The desktop app speaks SQLite only. Drivers for other databases and server frameworks
+    # (the hub's) get pulled in through optional imports of SQLAlchemy's dialects and yarl
+    # whenever they are installed in the build environment.
+    "psycopg", "psycopg_binary", "psycopg_c", "psycopg2", "asyncpg", "pymysql", "MySQLdb",
+    "oracledb", "cx_Oracle", "pyodbc", "pydantic", "pydantic_core",
+    "fastapi", "starlette", "uvicorn",
 )  # fmt: skip
 
 

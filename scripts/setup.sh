@@ -10,6 +10,7 @@ DEBIAN_PACKAGES=(
   softhsm2                # a real PKCS#11 module for the signing tests
   poppler-utils           # pdftoppm/pdffonts/pdftotext: look at and check rendered PDFs
   xvfb                    # a virtual screen for screenshots of real windows
+  binutils                # objdump/strip: PyInstaller reads and strips binaries for the bundle
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3  # Qt's runtime
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
   libxcb-randr0 libxcb-render-util0 libxcb-image0

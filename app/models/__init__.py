@@ -13,6 +13,7 @@ from app.models.assessment import (
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.checklist_state import ChecklistLook
+from app.models.outbox import OutboxItem, SyncReceipt, SyncState
 from app.models.people import Certificate, Enrolment, Student, StudyHistory, UserAccount, UserRole
 from app.models.school import (
     Grade,
@@ -36,6 +37,7 @@ __all__ = [
     "Conduct",
     "Enrolment",
     "Grade",
+    "OutboxItem",
     "PrimaryAssessment",
     "PrimaryTrait",
     "Reassessment",
@@ -47,6 +49,8 @@ __all__ = [
     "Student",
     "StudyHistory",
     "Subject",
+    "SyncReceipt",
+    "SyncState",
     "TeachingAssignment",
     "UserAccount",
     "UserRole",

@@ -24,6 +24,9 @@ TRIGGERS: dict[str, str] = {
     """,
 }
 
+# Created by migration 0001; each later migration creates only its own group below.
+AUDIT_TRIGGERS = ("audit_log_no_update", "audit_log_no_delete")
+
 # Mark book lock (khoá sổ): once a class × subject is locked (teaching_assignment.locked_at),
 # its assessments cannot be inserted, changed or deleted, whatever writes them; the services
 # refuse first with a message, this is the database's own guarantee. Each check is two
@@ -51,10 +54,69 @@ for _table in ("secondary_assessment", "primary_assessment"):
 del _table, _event, _when, _name
 LOCK_TRIGGERS = tuple(name for name in TRIGGERS if "_locked_no_" in name)
 
-
-def create_all_sql() -> list[str]:
-    return [sql.strip() for sql in TRIGGERS.values()]
-
-
-def drop_all_sql() -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
+# Sync outbox (app.models.outbox): states only move forward; "accepted" needs its stored
+# receipt; what an item carries never changes; nothing is deleted; receipts are kept as signed.
+_OUTBOX: dict[str, str] = {
+    "outbox_item_starts_pending": """
+        CREATE TRIGGER IF NOT EXISTS outbox_item_starts_pending
+        BEFORE INSERT ON outbox_item
+        WHEN NEW.state <> 'pending'
+        BEGIN
+            SELECT RAISE(ABORT, 'outbox items start pending');
+        END
+    """,
+    "outbox_item_forward_only": """
+        CREATE TRIGGER IF NOT EXISTS outbox_item_forward_only
+        BEFORE UPDATE OF state ON outbox_item
+        WHEN NEW.state IS NOT OLD.state AND NOT (
+            (OLD.state = 'pending' AND NEW.state IN ('sent', 'needs_attention'))
+            OR (OLD.state = 'sent' AND NEW.state IN ('accepted', 'needs_attention')))
+        BEGIN
+            SELECT RAISE(ABORT, 'outbox state only moves forward');
+        END
+    """,
+    "outbox_item_accepted_needs_receipt": """
+        CREATE TRIGGER IF NOT EXISTS outbox_item_accepted_needs_receipt
+        BEFORE UPDATE OF state ON outbox_item
+        WHEN NEW.state = 'accepted' AND OLD.state <> 'accepted'
+            AND NOT EXISTS (SELECT 1 FROM sync_receipt r WHERE r.outbox_item_id = NEW.id)
+        BEGIN
+            SELECT RAISE(ABORT, 'an outbox item is accepted only with its stored receipt');
+        END
+    """,
+    "outbox_item_carries_fixed": """
+        CREATE TRIGGER IF NOT EXISTS outbox_item_carries_fixed
+        BEFORE UPDATE ON outbox_item
+        WHEN NEW.submission_id IS NOT OLD.submission_id OR NEW.kind IS NOT OLD.kind
+            OR NEW.document_id IS NOT OLD.document_id OR NEW.version IS NOT OLD.version
+            OR NEW.sha256 IS NOT OLD.sha256 OR NEW.supersedes IS NOT OLD.supersedes
+            OR (OLD.manifest IS NOT NULL AND (NEW.manifest IS NOT OLD.manifest
+                OR NEW.send_sha256 IS NOT OLD.send_sha256))
+        BEGIN
+            SELECT RAISE(ABORT, 'an outbox item and its frozen manifest never change');
+        END
+    """,
+    "outbox_item_no_delete": """
+        CREATE TRIGGER IF NOT EXISTS outbox_item_no_delete
+        BEFORE DELETE ON outbox_item
+        BEGIN
+            SELECT RAISE(ABORT, 'outbox items are never deleted');
+        END
+    """,
+    "sync_receipt_no_update": """
+        CREATE TRIGGER IF NOT EXISTS sync_receipt_no_update
+        BEFORE UPDATE ON sync_receipt
+        BEGIN
+            SELECT RAISE(ABORT, 'receipts are kept as the hub signed them');
+        END
+    """,
+    "sync_receipt_no_delete": """
+        CREATE TRIGGER IF NOT EXISTS sync_receipt_no_delete
+        BEFORE DELETE ON sync_receipt
+        BEGIN
+            SELECT RAISE(ABORT, 'receipts are kept as the hub signed them');
+        END
+    """,
+}
+TRIGGERS.update(_OUTBOX)
+OUTBOX_TRIGGERS = tuple(_OUTBOX)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.errors import NotFound, UserFacingError
 from app.models import School, UserAccount, UserRole
@@ -239,7 +239,9 @@ def _other_active_admins(s: Session, user_id: int) -> int:
 def sign_in_choices(db: Database) -> tuple[SignInChoice, ...]:
     """Active accounts for the sign-in list, in Vietnamese name order."""
     with db.read() as s:
-        users = s.scalars(select(UserAccount).where(UserAccount.active.is_(True))).all()
+        users = s.scalars(
+            select(UserAccount).where(UserAccount.active.is_(True)).options(selectinload(UserAccount.roles))
+        ).all()
         choices = [SignInChoice(u.id, u.login, u.full_name, sorted_roles(u.role_codes)) for u in users]
     return tuple(sorted(choices, key=lambda c: (name_sort_key(c.full_name), c.login)))
 
@@ -363,7 +365,8 @@ def list_accounts(db: Database, actor: Actor, *, now: datetime | None = None) ->
     require_admin(actor)
     now = now or utcnow()
     with db.read() as s:
-        infos = [_info(u, now) for u in s.scalars(select(UserAccount))]
+        query = select(UserAccount).options(selectinload(UserAccount.roles))
+        infos = [_info(u, now) for u in s.scalars(query)]
     return tuple(sorted(infos, key=lambda a: (not a.active, name_sort_key(a.full_name), a.login)))
 
 

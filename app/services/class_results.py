@@ -293,7 +293,7 @@ class _SecondaryLoader(_ClassLoader):
             if a is None:
                 return tt22.CommentSemester((), None, None)
             return tt22.CommentSemester(
-                tuple(v == "Đ" for v in a.tx), _passed(a.gk), _passed(a.ck)
+                tuple(v == "Đ" for v in a.tx if v is not None), _passed(a.gk), _passed(a.ck)
             )
         if a is None:
             return tt22.ScoredSemester((), None, None)

@@ -199,7 +199,8 @@ def _secondary_values(
     average = result(n)
     a = loader.assessments.get((enrolment_id, subject.id, n))
     assert a is not None  # result() raised otherwise
-    tx: list[str | None] = [v.replace(",", ".") for v in a.tx]
+    # Gaps (a cleared TX cell) stay empty in the sheet.
+    tx: list[str | None] = [None if v is None else v.replace(",", ".") for v in a.tx]
     tx += [None] * (width - 3 - len(tx))
     return (*tx, a.gk, a.ck, _fmt(average)), a.comment
 

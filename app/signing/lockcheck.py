@@ -103,9 +103,11 @@ def check_can_sign(state: LockState, field_name: str, *, certify: bool, requires
     if requires_field_lock and not (
         target.lock.fields is not None
         and target.lock.fields.action == FieldMDPAction.ALL
-        and target.lock.docmdp == MDPPerm.NO_CHANGES
+        and target.lock.docmdp in (None, MDPPerm.NO_CHANGES)
     ):
-        # Adding the /Lock now would be a change the earlier signatures do not allow.
+        # Adding the /Lock now would be a change the earlier signatures do not allow. A lock
+        # of all fields without /P still locks the record: every field is frozen and the
+        # homeroom teacher's certification already forbids anything but form filling.
         raise FieldLockMissingError(field_name)
 
 

@@ -5,8 +5,8 @@
 - GVCN: the homeroom teacher's signature is the first on a student's record and certifies
   it: form filling and signing stay allowed (the leader and the seal sign after).
 - HieuTruong: the principal's (or vice principal's) approval signature.
-- ConDau: the school seal; its field carries a lock (FieldMDP all fields, no changes),
-  created with the document, so the seal's signature locks the record.
+- ConDau: the school seal; its field carries a lock (FieldMDP all fields, ideally with
+  /P 1 "no changes"), created with the document, so the seal's signature locks the record.
 """
 
 from __future__ import annotations

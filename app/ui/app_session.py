@@ -8,6 +8,7 @@ password to continue or someone else signs in — then a new window is built for
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -62,6 +63,7 @@ class AppSession(QObject):
         self.login_dialog: LoginDialog | None = None
         self.locked = False
         self._replacing = False
+        self._hidden: list[QWidget] = []
         # Windows come and go while the app runs: only an explicit quit ends it.
         app.setQuitOnLastWindowClosed(False)
         self.idle = IdleWatcher(app, settings.idle_lock_minutes, self)
@@ -100,9 +102,13 @@ class AppSession(QObject):
                 and signed.user_id == self.actor.user_id:
             log.info("unlocked by the same person")
             self.locked = False
-            self.window.show()
+            for widget in self._hidden:
+                with contextlib.suppress(RuntimeError):  # closed meanwhile: nothing to show
+                    widget.show()
+            self._hidden = []
             self.idle.resume()
             return
+        self._hidden = []
         self._open_window_for(signed)
 
     def _open_window_for(self, signed: SignedIn) -> None:
@@ -155,8 +161,11 @@ class AppSession(QObject):
             return
         self.idle.pause()
         self.locked = True
-        # Hidden, not merely covered: a passer-by must not read students' data.
-        self.window.hide()
+        # Hidden, not merely covered: a passer-by must not read students' data. Dialogs and
+        # viewers opened from the window are windows of their own and hide separately.
+        self._hidden = [w for w in self._app.topLevelWidgets() if w.isVisible()]
+        for widget in self._hidden:
+            widget.hide()
         me = self.actor
         self._ask(locked_for=SignInChoice(me.user_id or 0, me.login, me.full_name, tuple(me.roles)))
 

@@ -20,8 +20,6 @@ from itertools import count
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from app.ui.emit_guard import emit
-
 log = logging.getLogger(__name__)
 
 ErrorHandler = Callable[[BaseException], None]
@@ -58,9 +56,9 @@ class SerialWriter(QObject):
             try:
                 result = job()
             except Exception as exc:  # reported on the GUI thread; the next job still runs
-                emit(self._job_failed, job_id, exc)
+                self._job_failed.emit(job_id, exc)
                 return None
-            emit(self._job_done, job_id, result)
+            self._job_done.emit(job_id, result)
             return result
 
         future = self._pool.submit(run)

@@ -28,6 +28,23 @@ def test_upgrade_from_empty_reaches_head(tmp_path: Path) -> None:
         db.dispose()
 
 
+def test_every_revision_upgrades_one_step_at_a_time(tmp_path: Path) -> None:
+    # A revision that relies on a table a later one creates fails here, not in the field.
+    from alembic.script import ScriptDirectory
+
+    from app.models.db import alembic_config, create_sqlite_engine, upgrade
+
+    script = ScriptDirectory.from_config(alembic_config())
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    engine = create_sqlite_engine(tmp_path / "steps.sqlite3")
+    try:
+        for revision in revisions:
+            upgrade(engine, revision)
+            assert current_revision(engine) == revision
+    finally:
+        engine.dispose()
+
+
 def test_models_and_migrations_agree(db: Database) -> None:
     # A model change without a migration would make this list non-empty.
     with db.engine.connect() as conn:

@@ -5,6 +5,7 @@ empty signature fields created before any signature (the seal's field carrying i
 from __future__ import annotations
 
 import io
+from typing import Literal
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import FieldMDPAction, FieldMDPSpec, MDPPerm, SigFieldSpec, append_signature_field
@@ -16,6 +17,9 @@ from reportlab.pdfgen import canvas
 from app.paths import resource
 
 RECORD_FIELDS = ("GVCN", "HieuTruong", "ConDau")
+# The seal field's /Lock: all fields and /P 1 (no changes), all fields only (the shape
+# app.documents makes today), or none at all.
+SealLock = Literal["all+p1", "all"] | None
 XML_NAME = "hocba.xml"
 
 
@@ -47,24 +51,23 @@ def _attach(pdf: bytes, name: str, data: bytes) -> bytes:
     return out.getvalue()
 
 
-def with_fields(pdf: bytes, fields: tuple[str, ...], *, seal_lock: bool = True) -> bytes:
+def with_fields(pdf: bytes, fields: tuple[str, ...], *, seal_lock: SealLock = "all+p1") -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     for i, name in enumerate(fields):
-        lock = {}
-        if name == "ConDau" and seal_lock:
-            lock = {
-                "field_mdp_spec": FieldMDPSpec(FieldMDPAction.ALL),
-                "doc_mdp_update_value": MDPPerm.NO_CHANGES,
-            }
+        lock: dict[str, object] = {}
+        if name == "ConDau" and seal_lock is not None:
+            lock["field_mdp_spec"] = FieldMDPSpec(FieldMDPAction.ALL)
+            if seal_lock == "all+p1":
+                lock["doc_mdp_update_value"] = MDPPerm.NO_CHANGES
         x = 40 + i * 180
-        append_signature_field(writer, SigFieldSpec(name, box=(x, 60, x + 170, 120), **lock))
+        append_signature_field(writer, SigFieldSpec(name, box=(x, 60, x + 170, 120), **lock))  # type: ignore[arg-type]
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
 def student_record(
-    student: str = "Nguyễn Thị Ánh", *, seal_lock: bool = True, extra_fields: tuple[str, ...] = ()
+    student: str = "Nguyễn Thị Ánh", *, seal_lock: SealLock = "all+p1", extra_fields: tuple[str, ...] = ()
 ) -> bytes:
     """A học bạ page with the XML attached and the fields GVCN, HieuTruong, ConDau (+ extras)."""
     page = _page("HỌC BẠ — năm học 2025-2026", [f"Họ và tên: {student}", "Toán: 8,5", "Xếp loại: Tốt"])

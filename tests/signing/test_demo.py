@@ -129,7 +129,7 @@ def test_demo_batch_statuses_are_reported_per_document(tmp_path: Path) -> None:
     demo = create_demo_pki(tmp_path / "k", SCHOOL, PEOPLE)
     good, locked = tmp_path / "a.pdf", tmp_path / "b.pdf"
     good.write_bytes(student_record())
-    locked.write_bytes(student_record(seal_lock=False))
+    locked.write_bytes(student_record(seal_lock=None))
     seen: list[DocStatus] = []
     result = sign_batch(
         [SignJob(good, good, Role.GVCN), SignJob(locked, locked, Role.CON_DAU)],

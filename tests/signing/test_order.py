@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from pyhanko.keys import load_certs_from_pemder_data, load_private_key_from_pemder_data
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.signers import PdfSignatureMetadata, PdfSigner, SimpleSigner
@@ -76,10 +77,13 @@ def test_full_order_is_intact_trusted_and_locked(
         assert attachment(data, XML_NAME) == record_xml(student)
 
 
+@pytest.mark.parametrize("seal_lock", ["all+p1", "all"])
 def test_signature_after_the_seal_is_refused(
-    tmp_path: Path, hsm: Tokens, worker: TokenWorker, trust: list[bytes]
+    tmp_path: Path, hsm: Tokens, worker: TokenWorker, trust: list[bytes], seal_lock: str
 ) -> None:
-    paths = _signed_class(tmp_path, hsm, worker, extra_fields=("GhiChu",))
+    # Both shapes of the seal field's lock: all fields with /P 1, and all fields only.
+    paths = _signed_class(tmp_path, hsm, worker, extra_fields=("GhiChu",), seal_lock=seal_lock)
+    assert validate_pdf(paths[0].read_bytes(), trust).all_ok
     locked = paths[0].read_bytes()
     job = SignJob(paths[0], tmp_path / "after-lock.pdf", Role.HIEU_TRUONG, field_name="GhiChu")
     result = worker.sign_batch([job], hsm.principal.spec(), Pin(PIN)).result()
@@ -110,7 +114,7 @@ def test_homeroom_signature_must_come_first(tmp_path: Path, hsm: Tokens, worker:
 
 
 def test_seal_field_without_its_lock_is_refused(tmp_path: Path, hsm: Tokens, worker: TokenWorker) -> None:
-    [path] = write_inputs(tmp_path, [student_record(seal_lock=False)])
+    [path] = write_inputs(tmp_path, [student_record(seal_lock=None)])
     before = path.read_bytes()
     result = sign_in_place(worker, [path], Role.CON_DAU, hsm.seal.spec())
     assert statuses(result) == [DocStatus.REFUSED]

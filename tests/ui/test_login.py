@@ -231,10 +231,14 @@ def test_idle_time_locks_and_the_same_person_continues(
 ) -> None:
     session = sessions.start()
     window = sessions.sign_in(session, "admin")
+    window.show_about()  # a dialog of its own: it must hide too
+    about = window.about_box
+    assert about is not None and about.isVisible()
     session.idle.set_limit_seconds(0.3)
     qtbot.waitUntil(lambda: session.locked, timeout=5_000)
     lock = session.login_dialog
     assert lock is not None and lock.isVisible() and not window.isVisible()
+    assert not about.isVisible()
     assert lock.chosen() is not None and lock.chosen().login == "admin"  # type: ignore[union-attr]
     assert "khoá" in lock.windowTitle()
     assert lock.grab().save(str(artifacts_dir / "lock_screen.png"))
@@ -243,6 +247,7 @@ def test_idle_time_locks_and_the_same_person_continues(
     _type_password(qtbot, lock, DEMO_PASSWORD)
     qtbot.waitUntil(lambda: not session.locked)
     assert session.window is window and window.isVisible(), "the same window comes back"
+    assert about.isVisible()
     assert session.idle.active
 
 

@@ -3,7 +3,7 @@ teaching assignment. Each builds its service call from its fields (see FormDialo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QListWidgetItem, QSpinBox, QWidget
@@ -77,7 +77,7 @@ def class_dialog(
     dialog.add_field("name", _("Tên lớp:"), name)
     year_id = overview.year_id
 
-    def make() -> object:
+    def make() -> Callable[[], object]:
         if creating:
             if year_id is None:
                 raise UserFacingError(_("Hãy tạo năm học trước."))
@@ -86,7 +86,7 @@ def class_dialog(
         assert klass is not None
         return lambda: school_structure.rename_class(db, actor, klass.id, name.text())
 
-    dialog.set_work(make)  # type: ignore[arg-type]
+    dialog.set_work(make)
     name.setFocus()
     return dialog
 
@@ -138,7 +138,7 @@ def subject_dialog(
     dialog.add_field("assessment", _("Cách đánh giá:"), assessment)
     year_id = overview.year_id
 
-    def make() -> object:
+    def make() -> Callable[[], object]:
         kind = str(assessment.currentData())
         if subject is None:
             if year_id is None:
@@ -152,7 +152,7 @@ def subject_dialog(
             assessment=kind if assessment.isEnabled() else None,
         )
 
-    dialog.set_work(make)  # type: ignore[arg-type]
+    dialog.set_work(make)
     return dialog
 
 
@@ -199,7 +199,7 @@ def assign_dialog(
     dialog.add_field("subject", _("Môn:"), subject)
     dialog.add_field("classes", _("Lớp:"), classes)
 
-    def make() -> object:
+    def make() -> Callable[[], object]:
         subject_id = int(subject.currentData())
         pairs = [
             (int(classes.item(i).data(Qt.ItemDataRole.UserRole)), subject_id)
@@ -208,5 +208,5 @@ def assign_dialog(
         ]
         return lambda: school_staffing.assign_teaching(db, actor, teacher.user_id, pairs)
 
-    dialog.set_work(make)  # type: ignore[arg-type]
+    dialog.set_work(make)
     return dialog

@@ -30,7 +30,6 @@ from app.i18n import _
 from app.services.markbook import CellEntry
 from app.services.score_entry import EntryError
 from app.ui import theme
-from app.ui.emit_guard import emit
 from app.ui.itemmodels.markbook_sheets import Sheet, SheetColumn
 
 log = logging.getLogger(__name__)
@@ -201,7 +200,7 @@ class MarkbookModel(QAbstractTableModel):
 
     def _refuse(self, r: int, c: int, text: str, message: str) -> bool:
         self.last_refusal = Refusal(r, c, text, message)
-        emit(self.entry_refused, r, c, message)
+        self.entry_refused.emit(r, c, message)
         return False
 
     def _set_hidden(self, r: int, key: str, raw: str, source: str) -> bool:
@@ -213,7 +212,7 @@ class MarkbookModel(QAbstractTableModel):
         try:
             stored = sheet.parse(key, raw)
         except EntryError as exc:
-            emit(self.entry_refused, r, -1, exc.message)
+            self.entry_refused.emit(r, -1, exc.message)
             return False
         if stored == sheet.stored(r, key):
             return True
@@ -221,7 +220,7 @@ class MarkbookModel(QAbstractTableModel):
         sheet.apply(r, key, stored)
         self._changed_rows(r, r)
         self._write([CellEntry(sheet.student_id(r), key, stored or "")], source)
-        emit(self.values_saved, 1)
+        self.values_saved.emit(1)
         return True
 
     def _enter_batch(self, cells: Sequence[tuple[int, int, str]], source: str) -> bool:
@@ -258,12 +257,12 @@ class MarkbookModel(QAbstractTableModel):
             self._write(
                 [CellEntry(sheet.student_id(r), key, stored or "") for r, key, stored in changed], source
             )
-        emit(self.values_saved, len(changed))
+        self.values_saved.emit(len(changed))
         return True
 
     def _changed_rows(self, first: int, last: int) -> None:
         # The whole rows: a value changes its row's averages (and nothing else).
-        emit(self.dataChanged, self.index(first, 0), self.index(last, self.columnCount() - 1))
+        self.dataChanged.emit(self.index(first, 0), self.index(last, self.columnCount() - 1))
 
     def _write(self, entries: list[CellEntry], source: str) -> None:
         sheet = self._sheet
@@ -276,7 +275,7 @@ class MarkbookModel(QAbstractTableModel):
         self._submit(job, self._on_write_error, self._on_written)
 
     def _on_written(self, _result: object) -> None:
-        emit(self.values_written)
+        self.values_written.emit()
 
     def _on_write_error(self, exc: BaseException) -> None:
         if isinstance(exc, UserFacingError):
@@ -287,7 +286,7 @@ class MarkbookModel(QAbstractTableModel):
                 "Không lưu được vào tệp dữ liệu ({error}). Bảng điểm được tải lại từ tệp; "
                 "hãy kiểm tra ổ đĩa rồi nhập lại các ô vừa sửa."
             ).format(error=type(exc).__name__)
-        emit(self.write_failed, message)
+        self.write_failed.emit(message)
 
     # -- QAbstractTableModel -----------------------------------------------------------------
 
@@ -392,7 +391,7 @@ class MarkbookModel(QAbstractTableModel):
         sheet.apply(r, key, stored)
         self._changed_rows(r, r)
         self._write([CellEntry(sheet.student_id(r), key, stored or "")], "typed")
-        emit(self.values_saved, 1)
+        self.values_saved.emit(1)
         return True
 
     def add_tx_column(self) -> bool:

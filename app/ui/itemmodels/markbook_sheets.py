@@ -456,7 +456,8 @@ class TraitsSheet(Sheet):
         for code in mp.TRAIT_CODES:
             kind = _("Phẩm chất") if code in tt27.QUALITIES else _("Năng lực")
             name = mp.TRAIT_NAMES[code]
-            header = _SHORT_TRAIT_HEADERS.get(code, name)
+            # Two short lines keep fifteen columns narrow: "Trung\nthực", "Tự chủ,\ntự học".
+            header = _SHORT_TRAIT_HEADERS.get(code) or name.replace(" ", "\n", 1)
             cols.append(
                 SheetColumn(
                     code, _(header), f"{kind} {_(name)}: T (Tốt) · Đ (Đạt) · C (Cần cố gắng)", "entry"

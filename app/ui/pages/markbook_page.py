@@ -41,7 +41,6 @@ from app.services.access import Actor
 from app.services.comment_snippets import Snippet
 from app.services.locking import LockReport, MissingItem
 from app.services.markbook_choices import MarkbookChoice, markbook_choices
-from app.ui.emit_guard import emit
 from app.ui.itemmodels.markbook_model import MarkbookModel
 from app.ui.itemmodels.markbook_sheets import (
     ROMAN,
@@ -463,7 +462,7 @@ class MarkbookPage(QWidget):
 
     def _status(self, message: str) -> None:
         self.status_text = message
-        emit(self.status_message, message)
+        self.status_message.emit(message)
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)

@@ -30,7 +30,6 @@ from app.services.comment_snippets import Snippet
 from app.services.locking import LockReport, MissingItem
 from app.services.markbook_common import CellChange, to_local
 from app.services.score_entry import display_value
-from app.ui.emit_guard import emit
 
 
 def _bold(label: QLabel, scale: float = 1.0) -> QLabel:
@@ -147,7 +146,7 @@ class CommentPanel(QFrame):
 
     def save(self) -> None:
         if self._editable and self.dirty:
-            emit(self.save_requested, self.editor.toPlainText())
+            self.save_requested.emit(self.editor.toPlainText())
 
     def copy_previous(self) -> None:
         if self._editable and self._previous:
@@ -162,7 +161,7 @@ class CommentPanel(QFrame):
         gap = " " if before and not before.endswith((" ", "\n")) else ""
         cursor.insertText(gap + snippet.text)
         self.editor.setTextCursor(cursor)
-        emit(self.snippet_used, snippet)
+        self.snippet_used.emit(snippet)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -208,12 +207,12 @@ class CommentPanel(QFrame):
         selected = self.editor.textCursor().selectedText().replace("\u2029", "\n")
         text = (selected or self.editor.toPlainText()).strip()
         if text:
-            emit(self.snippet_save_requested, text)
+            self.snippet_save_requested.emit(text)
 
     def _delete(self) -> None:
         snippet = self.current_snippet()
         if snippet is not None and snippet.mine:
-            emit(self.snippet_delete_requested, snippet)
+            self.snippet_delete_requested.emit(snippet)
 
 
 class HistoryPanel(QFrame):
@@ -322,7 +321,7 @@ class LockDialog(QDialog):
     def _activated(self, line: QListWidgetItem) -> None:
         item = line.data(Qt.ItemDataRole.UserRole)
         if isinstance(item, MissingItem):
-            emit(self.go_to, item)
+            self.go_to.emit(item)
             self.reject()
 
 
@@ -353,7 +352,7 @@ class UnlockDialog(QDialog):
         buttons = QDialogButtonBox()
         self.unlock_button = buttons.addButton(_("Mở khoá"), QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(_("Huỷ"), QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(lambda: emit(self.submitted, self.reason.toPlainText()))
+        buttons.accepted.connect(lambda: self.submitted.emit(self.reason.toPlainText()))
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
