@@ -91,6 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--trust", type=Path, action="append", default=[], help="chứng thư gốc (PEM/DER)")
     verify.add_argument("--crl", type=Path, action="append", default=[], help="danh sách thu hồi (CRL)")
 
+    # --- sync (issue 5): outbox to the department's hub, USB-stick bundles -----------------
+    sync = sub.add_parser("sync", help="gửi học bạ đã phát hành lên máy chủ của Sở (một lần), in JSON")
+    sync.add_argument("--db", type=Path, required=True, dest="sync_db")
+    sync.add_argument("--hub", dest="sync_hub", help="địa chỉ máy chủ (mặc định: địa chỉ đã kết nối)")
+    sync.add_argument("--retries", type=int, help="số lần thử lại mỗi yêu cầu (mặc định 5)")
+    sync.add_argument("--timeout", type=float, help="giây chờ mỗi bước mạng (mặc định 120)")
+    connect = sub.add_parser("hub-connect", help="kết nối máy này với máy chủ của Sở (mã kết nối từ biến môi trường)")
+    connect.add_argument("--db", type=Path, required=True, dest="connect_db")
+    connect.add_argument("--hub", required=True, dest="connect_hub")
+    connect.add_argument("--credential-env", required=True, metavar="BIẾN")
+    from app.cli import bundle as bundle_cmd
+
+    bundle_cmd.add_parser(sub)
+    # --- end sync ---------------------------------------------------------------------------
+
     gui = sub.add_parser("gui", help="mở ứng dụng (mặc định khi không có lệnh)")
     gui.add_argument("--db", type=Path, dest="gui_db", help="tệp cơ sở dữ liệu SQLite")
     gui.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
@@ -113,6 +128,25 @@ def _run_data_safety(command: str, args: argparse.Namespace) -> int:
     from app.cli.doctor import run as run_doctor
 
     return run_doctor(args.db_path, repair=args.repair, backups=args.backups, out=sys.stdout, err=sys.stderr)
+
+
+def _run_sync_commands(command: str, args: argparse.Namespace) -> int:
+    if command == "sync":
+        from app.cli.sync import run as run_sync
+
+        return run_sync(
+            args.sync_db, hub=args.sync_hub, retries=args.retries, timeout=args.timeout,
+            out=sys.stdout, err=sys.stderr,
+        )  # fmt: skip
+    if command == "hub-connect":
+        from app.cli.hub_connect import run as run_connect
+
+        return run_connect(
+            args.connect_db, hub=args.connect_hub, credential_env=args.credential_env, out=sys.stdout, err=sys.stderr
+        )
+    from app.cli import bundle as bundle_cmd
+
+    return bundle_cmd.run_args(args, sys.stdout, sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "import":
             return import_cmd.run_args(args, sys.stdout, sys.stderr)
         return export_cmd.run_args(args, sys.stdout, sys.stderr)
+    if command in ("sync", "hub-connect", "bundle"):
+        return _run_sync_commands(command, args)
     if command == "render":
         from app.cli.render import run as run_render
 

@@ -37,8 +37,8 @@ class SyncLock:
         self._held = False
 
     def __enter__(self) -> SyncLock:
-        # flock is per open file: two threads of one process would both get it; the thread
-        # lock keeps them apart, the file lock keeps other processes out.
+        # The thread lock answers at once inside this process; the file lock keeps other
+        # processes (a scheduled `python -m app sync`, a second window) out.
         if not self._thread.acquire(blocking=False):
             raise SyncBusy()
         try:

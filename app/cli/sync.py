@@ -1,0 +1,47 @@
+"""`python -m app sync --db FILE [--hub URL]`: one sync, a JSON summary, exit 0 when nothing waits.
+
+Prints `{"sent", "accepted", "already_there", "failed", "waiting", …}`. Exit 0 when no
+item is left waiting (items needing attention are listed as "failed" and named on stderr),
+1 when items still wait (offline, hub busy), 2 when this PC is not connected or another
+sync is running. Meant for a scheduled task as much as for people.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TextIO
+
+from app.errors import UserFacingError
+
+
+def run(
+    db_path: Path,
+    *,
+    hub: str | None,
+    retries: int | None,
+    timeout: float | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    from app.models.db import open_database
+    from app.sync.client import RetryPolicy, Timeouts
+    from app.sync.worker import SyncOptions, run_sync
+
+    policy = RetryPolicy() if retries is None else RetryPolicy(attempts=max(1, retries + 1))
+    timeouts = Timeouts() if timeout is None else Timeouts(connect_s=timeout, read_s=timeout, write_s=timeout)
+    db = open_database(db_path.expanduser())
+    try:
+        summary = run_sync(db, SyncOptions(hub_url=hub, policy=policy, timeouts=timeouts))
+    except UserFacingError as exc:
+        err.write(f"Lỗi: {exc.message}\n")
+        return 2
+    finally:
+        db.dispose()
+    json.dump(summary.to_json(), out, ensure_ascii=False)
+    out.write("\n")
+    if summary.error:
+        err.write(f"{summary.error}\n")
+    if summary.failed:
+        err.write(f"Có {summary.failed} hồ sơ cần xử lý: xem trang Đồng bộ trong ứng dụng.\n")
+    return 0 if summary.waiting == 0 else 1
