@@ -97,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--hub", dest="sync_hub", help="địa chỉ máy chủ (mặc định: địa chỉ đã kết nối)")
     sync.add_argument("--retries", type=int, help="số lần thử lại mỗi yêu cầu (mặc định 5)")
     sync.add_argument("--timeout", type=float, help="giây chờ mỗi bước mạng (mặc định 120)")
-    connect = sub.add_parser("hub-connect", help="kết nối máy này với máy chủ của Sở (mã kết nối từ biến môi trường)")
+    connect = sub.add_parser(
+        "hub-connect", help="kết nối máy này với máy chủ của Sở (mã kết nối lấy từ biến môi trường)"
+    )
     connect.add_argument("--db", type=Path, required=True, dest="connect_db")
     connect.add_argument("--hub", required=True, dest="connect_hub")
     connect.add_argument("--credential-env", required=True, metavar="BIẾN")
@@ -105,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     bundle_cmd.add_parser(sub)
     # --- end sync ---------------------------------------------------------------------------
+    from app.cli import sign as sign_cmd
+
+    sign_cmd.add_parser(sub)  # sign, issue-demo, export-issued, register-cert
 
     gui = sub.add_parser("gui", help="mở ứng dụng (mặc định khi không có lệnh)")
     gui.add_argument("--db", type=Path, dest="gui_db", help="tệp cơ sở dữ liệu SQLite")
@@ -142,8 +147,9 @@ def _run_sync_commands(command: str, args: argparse.Namespace) -> int:
         from app.cli.hub_connect import run as run_connect
 
         return run_connect(
-            args.connect_db, hub=args.connect_hub, credential_env=args.credential_env, out=sys.stdout, err=sys.stderr
-        )
+            args.connect_db, hub=args.connect_hub, credential_env=args.credential_env,
+            out=sys.stdout, err=sys.stderr,
+        )  # fmt: skip
     from app.cli import bundle as bundle_cmd
 
     return bundle_cmd.run_args(args, sys.stdout, sys.stderr)
@@ -192,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export_cmd.run_args(args, sys.stdout, sys.stderr)
     if command in ("sync", "hub-connect", "bundle"):
         return _run_sync_commands(command, args)
+    if command in ("sign", "issue-demo", "export-issued", "register-cert"):
+        from app.cli import sign as sign_cmd
+
+        return sign_cmd.run_args(command, args, sys.stdout, sys.stderr)
     if command == "render":
         from app.cli.render import run as run_render
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from app.models.db import open_database
 from app.services import class_results as cr
+from app.services.access import SYSTEM
 from app.services.demo import create_demo_school
 
 
@@ -34,12 +35,12 @@ def main() -> None:
             print(f"demo school created in {time.perf_counter() - started:.2f} s")
             db.dispose()
         db = open_database(path)
-        overview = cr.school_overview(db)
+        overview = cr.school_overview(db, SYSTEM)
         students = sum(c.student_count for c in overview.classes)
 
         def full() -> None:
             for c in overview.classes:
-                cr.class_results(db, c.id)
+                cr.class_results(db, SYSTEM, c.id)
 
         def loaders_only() -> None:
             # Same queries and Python objects, no rules: replace evaluation by a no-op row.

@@ -20,8 +20,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="LỆNH")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", type=Path, default=os.environ.get(DATA_ENV), help="thư mục dữ liệu của máy chủ")
-        p.add_argument("--db", default=os.environ.get(DB_ENV), help="postgresql://… (mặc định: SQLite trong --data)")
+        p.add_argument(
+            "--data", type=Path, default=os.environ.get(DATA_ENV), help="thư mục dữ liệu của máy chủ"
+        )
+        p.add_argument(
+            "--db", default=os.environ.get(DB_ENV), help="postgresql://… (mặc định: SQLite trong --data)"
+        )
 
     serve = sub.add_parser("serve", help="chạy máy chủ")
     common(serve)
@@ -86,7 +90,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
     server = uvicorn.Server(config)
     # One line a supervisor (or a test) can read to learn the address, then the server runs.
-    print(json.dumps({"listening": f"http://{host}:{port}", "hub_id": hub.service.identity.hub_id}), flush=True)
+    print(
+        json.dumps({"listening": f"http://{host}:{port}", "hub_id": hub.service.identity.hub_id}), flush=True
+    )
     try:
         server.run(sockets=[sock])
     finally:
@@ -113,7 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "device-add":
             credential = hub.service.add_device(args.school, label=args.label, school_name=args.school_name)
-            print(f"Đã cấp mã kết nối cho một máy của trường {args.school}. Hãy giữ kín mã này.", file=sys.stderr)
+            print(
+                f"Đã cấp mã kết nối cho một máy của trường {args.school}. Hãy giữ kín mã này.",
+                file=sys.stderr,
+            )
             print(credential)
             return 0
         if args.command == "list":

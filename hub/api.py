@@ -20,7 +20,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from app.sync import protocol
-from hub import __version__
 from hub.blobstore import BlobTooLarge, DigestMismatch
 from hub.config import Hub
 from hub.schemas import ERROR, SCHEMAS, json_body
@@ -92,7 +91,9 @@ def create_app(hub: Hub, *, run_verifier: bool = True) -> FastAPI:
         authorization: Annotated[str | None, Header()] = None,
         hocba_protocol: Annotated[str | None, Header()] = None,
     ) -> AuthDevice:
-        if hocba_protocol is not None and hocba_protocol.strip() not in {str(v) for v in protocol.SUPPORTED_VERSIONS}:
+        if hocba_protocol is not None and hocba_protocol.strip() not in {
+            str(v) for v in protocol.SUPPORTED_VERSIONS
+        }:
             raise HubError(
                 400, protocol.ERR_UNSUPPORTED,
                 "Phiên bản phần mềm ở trường không còn được máy chủ hỗ trợ: hãy cập nhật Học bạ số.",
@@ -169,10 +170,14 @@ def create_app(hub: Hub, *, run_verifier: bool = True) -> FastAPI:
             created = await run_in_threadpool(service.finish_blob, pending, digest)
         except DigestMismatch:
             raise HubError(
-                422, protocol.ERR_DIGEST, "Tệp nhận được không khớp mã SHA-256 của nó (hỏng trên đường truyền)."
+                422,
+                protocol.ERR_DIGEST,
+                "Tệp nhận được không khớp mã SHA-256 của nó (hỏng trên đường truyền).",
             ) from None
         size = service.blob_size(digest)
-        return JSONResponse({"sha256": digest, "size": size, "created": created}, status_code=201 if created else 200)
+        return JSONResponse(
+            {"sha256": digest, "size": size, "created": created}, status_code=201 if created else 200
+        )
 
     @app.put(
         f"{protocol.API}/submissions/{{submission_id}}",
@@ -190,7 +195,7 @@ def create_app(hub: Hub, *, run_verifier: bool = True) -> FastAPI:
     async def put_submission(submission_id: str, request: Request, dev: Device) -> JSONResponse:
         body = await _json_body(request)
         if not isinstance(body, dict) or set(body) != {"manifest"}:
-            raise _invalid("Yêu cầu phải là {\"manifest\": …}.")
+            raise _invalid('Yêu cầu phải là {"manifest": …}.')
         try:
             manifest = protocol.Manifest.from_json(body["manifest"])
         except protocol.ProtocolError as exc:
@@ -198,7 +203,9 @@ def create_app(hub: Hub, *, run_verifier: bool = True) -> FastAPI:
         if manifest.submission_id != submission_id:
             raise _invalid("Mã hồ sơ trong đường dẫn và trong nội dung khác nhau.")
         created, answer = await run_in_threadpool(
-            lambda: service.submit(manifest, school_code=dev.school_code, device_id=dev.device_id, channel="http")
+            lambda: service.submit(
+                manifest, school_code=dev.school_code, device_id=dev.device_id, channel="http"
+            )
         )
         return JSONResponse(answer.to_json(), status_code=201 if created else 200)
 
@@ -225,7 +232,11 @@ def create_app(hub: Hub, *, run_verifier: bool = True) -> FastAPI:
         return JSONResponse(
             {
                 "items": [
-                    {"submission_id": i.submission_id, "receipt": i.receipt, "verification": i.verification.to_json()}
+                    {
+                        "submission_id": i.submission_id,
+                        "receipt": i.receipt,
+                        "verification": i.verification.to_json(),
+                    }
                     for i in items
                 ],
                 "unknown": unknown,
@@ -234,7 +245,9 @@ def create_app(hub: Hub, *, run_verifier: bool = True) -> FastAPI:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            spec = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
             spec.setdefault("components", {}).setdefault("schemas", {}).update(SCHEMAS)
             spec["components"]["securitySchemes"] = {
                 "device": {"type": "http", "scheme": "bearer", "description": "hbd1.<device id>.<secret>"}

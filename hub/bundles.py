@@ -56,7 +56,9 @@ def import_bundle(hub: Hub, bundle: Path, receipts_out: Path) -> dict[str, Any]:
         raise BundleError(f"Không mở được tệp {bundle.name}: {exc}. Hãy chép lại tệp từ USB.") from None
     with archive:
         try:
-            index = protocol.BundleIndex.from_json(json.loads(_read_member(archive, protocol.BUNDLE_INDEX, MAX_INDEX_BYTES)))
+            index = protocol.BundleIndex.from_json(
+                json.loads(_read_member(archive, protocol.BUNDLE_INDEX, MAX_INDEX_BYTES))
+            )
         except (json.JSONDecodeError, UnicodeDecodeError, protocol.ProtocolError) as exc:
             raise BundleError(f"Tệp {bundle.name} không phải gói học bạ hợp lệ ({exc}).") from None
         with hub.db.session() as s:
@@ -74,7 +76,9 @@ def import_bundle(hub: Hub, bundle: Path, receipts_out: Path) -> dict[str, Any]:
             try:
                 data = _read_member(archive, protocol.bundle_blob_name(sha), service.max_blob_bytes)
                 if protocol.sha256_hex(data) != sha or len(data) != manifest.document.size:
-                    raise HubError(422, protocol.ERR_DIGEST, "Tệp học bạ trong gói bị hỏng (không khớp SHA-256).")
+                    raise HubError(
+                        422, protocol.ERR_DIGEST, "Tệp học bạ trong gói bị hỏng (không khớp SHA-256)."
+                    )
                 service.put_blob(sha, data)
                 created, answer = service.submit(
                     manifest, school_code=index.school_code, device_id=index.device_id, channel="bundle"

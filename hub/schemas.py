@@ -34,7 +34,15 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     },
     "Info": {
         "type": "object",
-        "required": ["service", "protocol_versions", "hub_id", "hub_name", "receipt_key", "max_blob_bytes", "time"],
+        "required": [
+            "service",
+            "protocol_versions",
+            "hub_id",
+            "hub_name",
+            "receipt_key",
+            "max_blob_bytes",
+            "time",
+        ],
         "properties": {
             "service": {"const": "hocba-hub"},
             "protocol_versions": {"type": "array", "items": {"type": "integer"}},
@@ -64,8 +72,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "type": "object",
         "additionalProperties": False,
         "required": [
-            "submission_id", "kind", "document_id", "version", "school_code", "year", "document",
-            "issued_sha256", "audit_head", "created_at",
+            "submission_id",
+            "kind",
+            "document_id",
+            "version",
+            "school_code",
+            "year",
+            "document",
+            "issued_sha256",
+            "audit_head",
+            "created_at",
         ],
         "properties": {
             "protocol": {"const": 1},

@@ -85,7 +85,9 @@ class HubService:
             time=iso(utcnow()),
         )
 
-    def add_device(self, school_code: str, *, label: str | None = None, school_name: str | None = None) -> str:
+    def add_device(
+        self, school_code: str, *, label: str | None = None, school_name: str | None = None
+    ) -> str:
         """Register a device of `school_code` (creating the school) and return its credential."""
         device_id = str(uuid.uuid4())
         credential = protocol.make_credential(device_id, secrets.token_bytes(32))
@@ -278,7 +280,9 @@ class HubService:
                 .where(Submission.submission_id.in_(wanted), School.code == school_code)
             ).all()
             found = {
-                r.submission_id: protocol.ReconcileItem(r.submission_id, json.loads(r.receipt), _verification(r))
+                r.submission_id: protocol.ReconcileItem(
+                    r.submission_id, json.loads(r.receipt), _verification(r)
+                )
                 for r in rows
             }
         return [found[i] for i in wanted if i in found], [i for i in wanted if i not in found]
@@ -315,7 +319,9 @@ class HubService:
 
     def document(self, submission_id: str) -> tuple[str, bytes]:
         with self.db.session() as s:
-            sha = s.scalar(select(Submission.document_sha256).where(Submission.submission_id == submission_id))
+            sha = s.scalar(
+                select(Submission.document_sha256).where(Submission.submission_id == submission_id)
+            )
         if sha is None:
             raise HubError(404, "not_found", f"Không có hồ sơ {submission_id} trên máy chủ.")
         return sha, self.store.read(sha)

@@ -88,7 +88,9 @@ def check_pdf(data: bytes, roots: list[x509.Certificate]) -> Outcome:
         except Exception:
             checks.append(SignatureCheck(str(sig.field_name), name, False, False, False, False, False))
             continue
-        coverage_ok = status.coverage is not None and status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION
+        coverage_ok = (
+            status.coverage is not None and status.coverage >= SignatureCoverageLevel.ENTIRE_REVISION
+        )
         ts = status.timestamp_validity
         checks.append(
             SignatureCheck(

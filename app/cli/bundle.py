@@ -21,7 +21,9 @@ def add_parser(sub: Any) -> None:
     export = actions.add_parser("export", help="ghi mọi hồ sơ chưa gửi vào một tệp .hbz")
     export.add_argument("--db", type=Path, required=True, dest="bundle_db")
     export.add_argument("--out", type=Path, required=True, dest="bundle_out")
-    receipts = actions.add_parser("receipts", help="nhận tệp biên nhận Sở gửi về, đánh dấu hồ sơ đã được nhận")
+    receipts = actions.add_parser(
+        "receipts", help="nhận tệp biên nhận Sở gửi về, đánh dấu hồ sơ đã được nhận"
+    )
     receipts.add_argument("--db", type=Path, required=True, dest="bundle_db")
     receipts.add_argument("receipts_file", type=Path, metavar="BIÊN_NHẬN")
 

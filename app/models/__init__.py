@@ -13,6 +13,7 @@ from app.models.assessment import (
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.checklist_state import ChecklistLook
+from app.models.documents import Document, DocumentFile, Signature
 from app.models.outbox import OutboxItem, SyncReceipt, SyncState
 from app.models.people import Certificate, Enrolment, Student, StudyHistory, UserAccount, UserRole
 from app.models.school import (
@@ -35,6 +36,8 @@ __all__ = [
     "ChecklistLook",
     "CommentSnippet",
     "Conduct",
+    "Document",
+    "DocumentFile",
     "Enrolment",
     "Grade",
     "OutboxItem",
@@ -46,6 +49,7 @@ __all__ = [
     "SchoolYear",
     "SecondaryAssessment",
     "Semester",
+    "Signature",
     "Student",
     "StudyHistory",
     "Subject",

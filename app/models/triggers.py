@@ -120,3 +120,48 @@ _OUTBOX: dict[str, str] = {
 }
 TRIGGERS.update(_OUTBOX)
 OUTBOX_TRIGGERS = tuple(_OUTBOX)
+
+# Documents (app.models.documents): a final document (an issued record, a signed subject
+# sheet), its files and its signatures never change and are never deleted; the only change
+# allowed is marking it superseded when a correction is issued.
+_FINAL = "('issued', 'gvbm_signed')"
+_DOCUMENT_COLUMNS = (
+    "uuid", "kind", "school_id", "school_year_id", "class_id", "enrolment_id", "subject_id", "term",
+    "version", "supersedes", "supersede_reason", "state", "current_sha256", "created_at", "issued_at",
+)  # fmt: skip
+_FINAL_OF_ROW = "EXISTS (SELECT 1 FROM document d WHERE d.id = {row}.document_id AND d.state IN " + _FINAL + ")"
+_DOCUMENTS: dict[str, str] = {
+    "document_final_no_update": f"""
+        CREATE TRIGGER IF NOT EXISTS document_final_no_update
+        BEFORE UPDATE ON document
+        WHEN OLD.state IN {_FINAL} AND (
+            {" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in _DOCUMENT_COLUMNS)}
+            OR (OLD.superseded AND NOT NEW.superseded))
+        BEGIN
+            SELECT RAISE(ABORT, 'an issued document never changes (only superseded may be set)');
+        END
+    """,
+    "document_final_no_delete": f"""
+        CREATE TRIGGER IF NOT EXISTS document_final_no_delete
+        BEFORE DELETE ON document
+        WHEN OLD.state IN {_FINAL}
+        BEGIN
+            SELECT RAISE(ABORT, 'an issued document is never deleted');
+        END
+    """,
+}
+for _table in ("signature", "document_file"):
+    for _event in ("INSERT", "UPDATE", "DELETE"):
+        _name = f"{_table}_final_no_{_event.lower()}"
+        _row = "NEW" if _event == "INSERT" else "OLD"
+        _DOCUMENTS[_name] = f"""
+        CREATE TRIGGER IF NOT EXISTS {_name}
+        BEFORE {_event} ON {_table}
+        WHEN {_FINAL_OF_ROW.format(row=_row)}
+        BEGIN
+            SELECT RAISE(ABORT, 'the files and signatures of an issued document never change');
+        END
+    """
+del _table, _event, _name, _row
+TRIGGERS.update(_DOCUMENTS)
+DOCUMENT_TRIGGERS = tuple(_DOCUMENTS)

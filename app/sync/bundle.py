@@ -66,7 +66,9 @@ def export_bundle(db: Database, out: Path) -> ExportResult:
             device_id, school = state.device_id, state.school_code
             head = s.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS_HASH
             items = list(
-                s.scalars(select(OutboxItem).where(OutboxItem.state.in_(WAITING_STATES)).order_by(OutboxItem.id))
+                s.scalars(
+                    select(OutboxItem).where(OutboxItem.state.in_(WAITING_STATES)).order_by(OutboxItem.id)
+                )
             )
             entries: list[tuple[int, protocol.Manifest, str, str]] = []
             skipped = 0
@@ -95,16 +97,15 @@ def export_bundle(db: Database, out: Path) -> ExportResult:
             manifests=tuple(m for _i, m, _k, _h in entries),
         )
         written, damaged = _write_zip(out, index, entries, documents)
-        for item_id in damaged:
-            with db.write() as s:
-                item = s.get(OutboxItem, item_id)
-                if item is not None:
-                    outbox.mark_needs_attention(s, item, _MISSING)
         with db.write() as s:  # only after the file is durably written
             for item_id, *_rest in entries:
-                item = s.get(OutboxItem, item_id)
-                if item is not None and item_id not in damaged:
-                    outbox.mark_sent(s, item, "bundle")
+                row = s.get(OutboxItem, item_id)
+                if row is None:
+                    continue
+                if item_id in damaged:
+                    outbox.mark_needs_attention(s, row, _MISSING)
+                else:
+                    outbox.mark_sent(s, row, "bundle")
     return ExportResult(str(out), len(entries) - len(damaged), written, skipped + len(damaged))
 
 
@@ -126,7 +127,7 @@ def _write_zip(
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as archive:
             seen: set[str] = set()
-            for item_id, manifest, key, sha in entries:
+            for item_id, _manifest, key, sha in entries:
                 if sha in seen:
                     continue
                 try:
@@ -137,7 +138,9 @@ def _write_zip(
                 archive.writestr(protocol.bundle_blob_name(sha), data)  # PDFs are compressed already
                 seen.add(sha)
             kept = tuple(m for (i, m, _k, _h) in entries if i not in damaged)
-            final = protocol.BundleIndex(index.school_code, index.device_id, index.created_at, index.audit_head, kept)
+            final = protocol.BundleIndex(
+                index.school_code, index.device_id, index.created_at, index.audit_head, kept
+            )
             archive.writestr(protocol.BUNDLE_INDEX, json.dumps(final.to_json(), ensure_ascii=False, indent=1))
         with tmp.open("rb+") as f:
             os.fsync(f.fileno())
@@ -154,14 +157,19 @@ def import_receipts(db: Database, path: Path) -> ReceiptsResult:
         refused = json.loads(path.read_text(encoding="utf-8")).get("refused", [])
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, protocol.ProtocolError) as exc:
         raise UserFacingError(
-            f"Không đọc được tệp biên nhận {path.name} ({exc.__class__.__name__}). Hãy chép lại tệp Sở gửi về."
+            f"Không đọc được tệp biên nhận {path.name} ({exc.__class__.__name__}). "
+            "Hãy chép lại tệp Sở gửi về."
         ) from None
     with SyncLock(db.path), db.write() as s:
         state = get_state(s)
         pinned = False
         if state.hub_public_key is None:
             # Never connected online: trust on first use, and say so in the result.
-            state.hub_public_key, state.hub_id, state.hub_name = protocol.b64(hub.public_key), hub.hub_id, hub.hub_name
+            state.hub_public_key, state.hub_id, state.hub_name = (
+                protocol.b64(hub.public_key),
+                hub.hub_id,
+                hub.hub_name,
+            )
             pinned = True
         elif protocol.unb64(state.hub_public_key) != hub.public_key:
             raise UserFacingError(
@@ -187,14 +195,17 @@ def import_receipts(db: Database, path: Path) -> ReceiptsResult:
                 )  # fmt: skip
             except protocol.ReceiptError:
                 raise UserFacingError(
-                    "Tệp biên nhận có biên nhận không hợp lệ (sai chữ ký hoặc không khớp hồ sơ). Không hồ sơ nào "
+                    "Tệp biên nhận có biên nhận không hợp lệ (sai chữ ký hoặc không khớp hồ sơ). "
+                    "Không hồ sơ nào "
                     "được đánh dấu; hãy hỏi lại Sở."
                 ) from None
             outbox.accept(s, item, signed, receipt, kid)
             accepted += 1
         n_refused = 0
         for entry in refused if isinstance(refused, list) else []:
-            item = s.scalar(select(OutboxItem).where(OutboxItem.submission_id == str(entry.get("submission_id"))))
+            item = s.scalar(
+                select(OutboxItem).where(OutboxItem.submission_id == str(entry.get("submission_id")))
+            )
             if item is not None and item.state in WAITING_STATES:
                 outbox.mark_needs_attention(s, item, str(entry.get("message") or "Sở không nhận hồ sơ này."))
                 n_refused += 1

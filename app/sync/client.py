@@ -93,8 +93,8 @@ class RetryPolicy:
 
     def backoff(self, retry: int, rng: random.Random) -> float:
         """Exponential with "equal jitter": half the step fixed, half random, capped."""
-        step = min(self.max_delay_s, self.base_delay_s * (2**retry))
-        return step / 2 + rng.uniform(0, step / 2)
+        step = min(self.max_delay_s, self.base_delay_s * float(2**retry))
+        return step / 2 + rng.uniform(0.0, step / 2)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return float(int(value))
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -216,7 +216,10 @@ class HubClient:
     def put_blob(self, sha256: str, data: bytes) -> bool:
         """Upload bytes to their address; True if the hub did not hold them before."""
         resp = self._send(
-            "PUT", protocol.blob_path(sha256), content=data, headers={"Content-Type": "application/octet-stream"}
+            "PUT",
+            protocol.blob_path(sha256),
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
         )
         body = self._json(self._ok(resp))
         if not isinstance(body, dict) or body.get("sha256") != sha256:
@@ -244,7 +247,10 @@ class HubClient:
             chunk = submission_ids[start : start + protocol.MAX_RECONCILE]
             body = protocol.canonical_json({"submission_ids": chunk})
             resp = self._send(
-                "POST", f"{protocol.API}/reconcile", content=body, headers={"Content-Type": protocol.JSON_TYPE}
+                "POST",
+                f"{protocol.API}/reconcile",
+                content=body,
+                headers={"Content-Type": protocol.JSON_TYPE},
             )
             try:
                 found, missing = protocol.reconcile_answer_from_json(self._json(self._ok(resp)))
@@ -285,7 +291,8 @@ class HubClient:
                 if wanted is not None and resp.status_code in (429, 503):
                     if wanted > self.policy.max_retry_after_s:
                         raise HubBusy(
-                            "Máy chủ của Sở đang quá tải và đề nghị gửi lại sau. Học bạ sẽ được gửi ở lần sau."
+                            "Máy chủ của Sở đang quá tải và đề nghị gửi lại sau. "
+                            "Học bạ sẽ được gửi ở lần sau."
                         )
                     delay = wanted + self.rng.uniform(0, min(1.0, wanted * 0.1))
             if attempt + 1 >= tries:
@@ -314,7 +321,9 @@ class HubClient:
         data = self._json(resp)
         code = data.get("error") if isinstance(data, dict) else None
         message = data.get("message") if isinstance(data, dict) else None
-        message = message if isinstance(message, str) and message else f"Máy chủ trả lời lỗi {resp.status_code}."
+        message = (
+            message if isinstance(message, str) and message else f"Máy chủ trả lời lỗi {resp.status_code}."
+        )
         if resp.status_code == 401:
             raise Unauthorized(message)
         if code == protocol.ERR_UNSUPPORTED:

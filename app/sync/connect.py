@@ -44,14 +44,17 @@ def connect_device(
         device_id, credential = protocol.parse_credential(credential)
     except protocol.ProtocolError:
         raise UserFacingError(
-            "Mã kết nối không đúng dạng (bắt đầu bằng hbd1.). Hãy chép lại đủ mã Sở đã cấp.", field="credential"
+            "Mã kết nối không đúng dạng (bắt đầu bằng hbd1.). Hãy chép lại đủ mã Sở đã cấp.",
+            field="credential",
         ) from None
     url = hub_url.strip().rstrip("/")
     if not url.lower().startswith(("http://", "https://")):
         raise UserFacingError("Địa chỉ máy chủ phải bắt đầu bằng https://", field="hub_url")
     with db.read() as s:
         schools = list(s.scalars(select(School.school_code)))
-    client = client_factory(url, credential, policy=policy or RetryPolicy(attempts=3), timeouts=timeouts or Timeouts())
+    client = client_factory(
+        url, credential, policy=policy or RetryPolicy(attempts=3), timeouts=timeouts or Timeouts()
+    )
     try:
         info = client.probe()
         who = client.whoami()

@@ -250,10 +250,14 @@ class Manifest:
         _require(isinstance(self.version, int) and not isinstance(self.version, bool), "bad version")
         _require(1 <= self.version <= 1000, "version out of range")
         _require(self.supersedes is None or is_uuid(self.supersedes), "supersedes is not a UUID")
-        _require(self.version == 1 or self.supersedes is not None, "a correction must name what it supersedes")
+        _require(
+            self.version == 1 or self.supersedes is not None, "a correction must name what it supersedes"
+        )
         _require(bool(_CODE.match(self.school_code)), "bad school_code")
         if self.kind == "record":
-            _require(isinstance(self.student_code, str) and bool(_CODE.match(self.student_code)), "bad student")
+            _require(
+                isinstance(self.student_code, str) and bool(_CODE.match(self.student_code)), "bad student"
+            )
         else:
             _require(self.student_code is None, "a sheet has no student")
         _require(bool(_YEAR.match(self.year)), "bad year")
@@ -426,7 +430,9 @@ def reconcile_answer_from_json(data: object) -> tuple[list[ReconcileItem], list[
             raise ProtocolError("bad reconcile item")
         items.append(
             ReconcileItem(
-                str(entry.get("submission_id")), entry["receipt"], Verification.from_json(entry.get("verification"))
+                str(entry.get("submission_id")),
+                entry["receipt"],
+                Verification.from_json(entry.get("verification")),
             )
         )
     unknown = data.get("unknown", [])

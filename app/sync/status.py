@@ -111,13 +111,13 @@ class OutboxRow:
 def sync_status(db: Database) -> SyncStatus:
     with db.read() as s:
         state = read_state(s)
-        counts = dict(s.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).tuples().all())
+        counts = dict(s.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).all())
         checks = dict(
             s.execute(
                 select(OutboxItem.hub_verification, func.count())
                 .where(OutboxItem.state == ACCEPTED)
                 .group_by(OutboxItem.hub_verification)
-            ).tuples().all()
+            ).all()
         )
     return SyncStatus(
         connected=bool(state and state.device_id and state.hub_public_key),
@@ -169,7 +169,9 @@ def outbox_rows(db: Database, limit: int = 5000) -> tuple[OutboxRow, ...]:
                     state_label=STATE_LABELS.get(item.state, item.state),
                     receipt_text=receipt,
                     verification=item.hub_verification,
-                    verification_label=VERIFICATION_LABELS.get(item.hub_verification, item.hub_verification or ""),
+                    verification_label=VERIFICATION_LABELS.get(
+                        item.hub_verification, item.hub_verification or ""
+                    ),
                     note=item.attention_reason or item.hub_verification_summary or item.last_error or "",
                     created_at=item.created_at,
                 )

@@ -122,7 +122,12 @@ def run_sync(db: Database, options: SyncOptions | None = None) -> SyncSummary:
             outbox.reset_stale_marks(s)
             get_state(s).last_attempt_at = started
         client = options.client_factory(
-            hub_url, credential, pinned_key=pinned, hub_id=hub_id, policy=options.policy, timeouts=options.timeouts
+            hub_url,
+            credential,
+            pinned_key=pinned,
+            hub_id=hub_id,
+            policy=options.policy,
+            timeouts=options.timeouts,
         )
         extender = options.extender
         if extender is None and options.longterm and tsa:
@@ -142,11 +147,11 @@ def run_sync(db: Database, options: SyncOptions | None = None) -> SyncSummary:
         return _finish(db, job, client, error, started)
 
 
-def _finish(db: Database, job: _Job, client: HubClient, error: SyncError | None, started: datetime) -> SyncSummary:
+def _finish(
+    db: Database, job: _Job, client: HubClient, error: SyncError | None, started: datetime
+) -> SyncSummary:
     with db.write() as s:
-        counts = dict(
-            s.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).tuples().all()
-        )
+        counts = dict(s.execute(select(OutboxItem.state, func.count()).group_by(OutboxItem.state)).all())
         waiting = sum(counts.get(st, 0) for st in WAITING_STATES)
         summary = SyncSummary(
             sent=job.counts.sent,
@@ -201,7 +206,9 @@ class _Job:
         self._reconcile_sent()
         with self.db.read() as s:
             ids = list(
-                s.scalars(select(OutboxItem.id).where(OutboxItem.state.in_(WAITING_STATES)).order_by(OutboxItem.id))
+                s.scalars(
+                    select(OutboxItem.id).where(OutboxItem.state.in_(WAITING_STATES)).order_by(OutboxItem.id)
+                )
             )
         for item_id in ids:
             self._send(item_id)
@@ -278,13 +285,19 @@ class _Job:
             if item is None or item.state not in WAITING_STATES:
                 return None, None
             frozen = item.manifest is not None
-            store_key, sha, send_key, send_sha = item.store_key, item.sha256, item.send_store_key, item.send_sha256
+            store_key, sha, send_key, send_sha = (
+                item.store_key,
+                item.sha256,
+                item.send_store_key,
+                item.send_sha256,
+            )
             school = item.school_code
             manifest = outbox.frozen_manifest(item) if frozen else None
         if self.school_code and school != self.school_code:
             self._needs_attention(
                 item_id,
-                f"Học bạ ghi mã trường {school} nhưng máy này được Sở cấp quyền cho trường {self.school_code}. "
+                f"Học bạ ghi mã trường {school} nhưng máy này được Sở cấp quyền cho trường "
+                f"{self.school_code}. "
                 "Hãy kiểm tra mã trường rồi liên hệ Sở.",
             )
             return None, None
@@ -297,7 +310,8 @@ class _Job:
             log.error("outbox item %s: %s", item_id, exc)
             self._needs_attention(
                 item_id,
-                "Tệp học bạ đã phát hành trên máy bị thiếu hoặc hỏng. Hãy chạy Kiểm tra dữ liệu (doctor --repair) "
+                "Tệp học bạ đã phát hành trên máy bị thiếu hoặc hỏng. "
+                "Hãy chạy Kiểm tra dữ liệu (doctor --repair) "
                 "để lấy lại tệp từ bản sao lưu.",
             )
             return None, None
@@ -321,15 +335,21 @@ class _Job:
             return
         self.client.put_blob(sha, data)
 
-    def _verify(self, signed: dict[str, object], submission_id: str, manifest_sha256: str) -> protocol.Receipt:
+    def _verify(
+        self, signed: dict[str, object], submission_id: str, manifest_sha256: str
+    ) -> protocol.Receipt:
         try:
             return protocol.verify_receipt(
-                signed, self.client.pinned_key or b"", submission_id=submission_id, manifest_sha256=manifest_sha256
+                signed,
+                self.client.pinned_key or b"",
+                submission_id=submission_id,
+                manifest_sha256=manifest_sha256,
             )
         except protocol.ReceiptError as exc:
             log.error("receipt for %s rejected: %s", submission_id, exc)
             raise BadReceipt(
-                "Biên nhận của máy chủ không hợp lệ (không đúng chữ ký của máy chủ đã kết nối). Học bạ chưa được "
+                "Biên nhận của máy chủ không hợp lệ (không đúng chữ ký của máy chủ đã kết nối). "
+                "Học bạ chưa được "
                 "coi là đã gửi; hãy báo Sở kiểm tra máy chủ."
             ) from None
 
@@ -367,7 +387,9 @@ class _Job:
                 s.scalars(
                     select(OutboxItem.submission_id)
                     .where(OutboxItem.state == ACCEPTED)
-                    .where((OutboxItem.hub_verification.is_(None)) | (OutboxItem.hub_verification == "pending"))
+                    .where(
+                        (OutboxItem.hub_verification.is_(None)) | (OutboxItem.hub_verification == "pending")
+                    )
                     .order_by(OutboxItem.id)
                     .limit(limit)
                 )

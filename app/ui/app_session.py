@@ -120,10 +120,7 @@ class AppSession(QObject):
         window.sign_out_requested.connect(self.sign_out)
         window.lock_requested.connect(self.lock)
         window.installEventFilter(self)
-        settings_page = window.area_pages.get("settings")
-        changed = getattr(settings_page, "settings_changed", None)
-        if changed is not None:
-            changed.connect(self.apply_settings)
+        window.settings_changed.connect(self.apply_settings)
         self.window = window
         log.info("window built for %s; areas: %s", actor.login, ", ".join(_(a.title) for a in window.areas))
         self._show_window(window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -37,6 +38,8 @@ class MainWindow(QMainWindow):
     # The session (app_session.py) signs out or locks; the window only asks.
     sign_out_requested = Signal()
     lock_requested = Signal()
+    # Relayed from the settings page once it exists (pages are built on first visit).
+    settings_changed = Signal()
 
     def __init__(self, context: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,12 +52,9 @@ class MainWindow(QMainWindow):
         self.about_box: QMessageBox | None = None
 
         self.pages = QStackedWidget()
-        self.area_pages: dict[str, QWidget] = {}
-        for area in self.areas:
-            if area.factory is not None:
-                page = area.factory(context)
-                self.area_pages[area.key] = page
-                self.pages.addWidget(page)
+        # Pages are built on first visit: building all of them up front cost ~1.5 s of
+        # start-up on a 2,000-student school, for screens a teacher may never open.
+        self.area_pages = _LazyPages(self, {a.key: a for a in self.areas if a.factory is not None})
         class_page = self.area_pages["classes"]
         assert isinstance(class_page, ClassPage)
         self.class_page = class_page
@@ -75,14 +75,18 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self._make_status_bar(database_path)
-        self.class_page.status_message.connect(self._show_status)
         self._show_status(self.class_page.status_text or _("Sẵn sàng."))
+
+    def _page_built(self, page: QWidget) -> None:
+        """Wire a page when it is first built: its status line and its links elsewhere."""
+        self.pages.addWidget(page)
+        if hasattr(page, "status_message"):
+            page.status_message.connect(self._show_status)
         # Pages that link elsewhere (the pre-sign checklist) ask the window to go there.
-        for page in self.area_pages.values():
-            if page is not self.class_page and hasattr(page, "status_message"):
-                page.status_message.connect(self._show_status)
-            if hasattr(page, "navigate_requested"):
-                page.navigate_requested.connect(self._on_navigate_requested)
+        if hasattr(page, "navigate_requested"):
+            page.navigate_requested.connect(self._on_navigate_requested)
+        if hasattr(page, "settings_changed"):
+            page.settings_changed.connect(self.settings_changed)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -174,8 +178,9 @@ class MainWindow(QMainWindow):
             button.setToolTip(_("Phần “{area}” sẽ có trong phiên bản sau.").format(area=_(area.title)))
         else:
             button.setToolTip(_(area.tooltip))
-            page = self.area_pages[area.key]
-            button.clicked.connect(lambda _checked=False, p=page: self.pages.setCurrentWidget(p))
+            button.clicked.connect(
+                lambda _checked=False, key=area.key: self.pages.setCurrentWidget(self.area_pages[key])
+            )
         return button
 
     def _nav_button(self, text: str) -> QPushButton:
@@ -199,12 +204,10 @@ class MainWindow(QMainWindow):
             self.sign_out_action.triggered.connect(self.sign_out_requested)
             file_menu.addActions([self.change_password_action, self.lock_action, self.sign_out_action])
             file_menu.addSeparator()
-        audit_page = self.area_pages.get("audit")
-        if audit_page is not None and hasattr(audit_page, "back_up_now"):
+        if "audit" in self.area_pages:
             # Leaders and admins only (the area is hidden from others; the service refuses them too).
             self.backup_action = QAction(_("Sao lưu ngay"), self)
-            self.backup_action.triggered.connect(lambda: self.pages.setCurrentWidget(audit_page))
-            self.backup_action.triggered.connect(lambda: audit_page.back_up_now())
+            self.backup_action.triggered.connect(self._back_up_now)
             file_menu.addAction(self.backup_action)
             file_menu.addSeparator()
         self.quit_action = QAction(_("&Thoát"), self)
@@ -257,6 +260,12 @@ class MainWindow(QMainWindow):
             page.select_class(class_id)
         return True
 
+    @Slot()
+    def _back_up_now(self) -> None:
+        page = self.area_pages["audit"]
+        self.pages.setCurrentWidget(page)
+        page.back_up_now()  # type: ignore[attr-defined]
+
     @Slot(str, dict)
     def _on_navigate_requested(self, key: str, target: dict[str, object]) -> None:
         self.navigate(key, **target)
@@ -295,3 +304,38 @@ class MainWindow(QMainWindow):
     @Slot()
     def _about_closed(self) -> None:
         self.about_box = None
+
+
+class _LazyPages(Mapping[str, QWidget]):
+    """The window's pages by area key; a page is built the first time it is asked for.
+
+    Membership and iteration over keys never build anything (`"setup" in area_pages`).
+    """
+
+    def __init__(self, window: MainWindow, areas: dict[str, Area]) -> None:
+        self._window = window
+        self._areas = areas
+        self._built: dict[str, QWidget] = {}
+
+    def __getitem__(self, key: str) -> QWidget:
+        page = self._built.get(key)
+        if page is None:
+            factory = self._areas[key].factory
+            assert factory is not None
+            page = factory(self._window.context)
+            self._built[key] = page
+            self._window._page_built(page)
+        return page
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._areas
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._areas)
+
+    def __len__(self) -> int:
+        return len(self._areas)
+
+    def built(self) -> dict[str, QWidget]:
+        return dict(self._built)
+

@@ -148,9 +148,13 @@ class PgCluster:
         return proc
 
     def start(self) -> PgCluster:
-        self._run("initdb", "-D", str(self.data), "-U", "hub", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8")
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "hub", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"
+        )
         opts = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        self._run("pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.folder / "log.txt"), "-w", "start")
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.folder / "log.txt"), "-w", "start"
+        )
         return self
 
     def url(self, name: str) -> str:

@@ -33,7 +33,9 @@ PORTAL = (
     b"<!doctype html><html><head><title>Dang nhap Wi-Fi</title></head><body>"
     b"<form action='/login'>Vui long dang nhap de su dung Internet</form></body></html>"
 )
-ERROR_PAGE = b"<html><body><h1>Bad Gateway</h1><p>The proxy server received an invalid response.</p></body></html>"
+ERROR_PAGE = (
+    b"<html><body><h1>Bad Gateway</h1><p>The proxy server received an invalid response.</p></body></html>"
+)
 
 
 @dataclass

@@ -59,7 +59,8 @@ def ui_literals() -> dict[str, str]:
             elif isinstance(arg, ast.Name):
                 text = constants.get(arg.id)
             if text is not None:
-                found.setdefault(unicodedata.normalize("NFC", text), f"{path.relative_to(ROOT)}:{node.lineno}")
+                where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                found.setdefault(unicodedata.normalize("NFC", text), where)
     # Texts translated where they are shown: the areas' titles and tooltips, the role names.
     from app.services.accounts import ROLE_NAMES
     from app.ui.areas import AREAS
