@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   python3-venv            # virtualenv for the app
   softhsm2                # a real PKCS#11 module for the signing tests
+  postgresql              # the hub's tests start their own throwaway cluster (initdb + pg_ctl)
   poppler-utils           # pdftoppm/pdffonts/pdftotext: look at and check rendered PDFs
   xvfb                    # a virtual screen for screenshots of real windows
   binutils                # objdump/strip: PyInstaller reads and strips binaries for the bundle

@@ -63,6 +63,8 @@ def _token_arguments(parser: argparse.ArgumentParser) -> None:
 def run_args(command: str, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from app.models.db import open_database
 
+    result: Any
+
     db_path: Path = args.sign_db.expanduser()
     if not db_path.exists():
         err.write(f"Lỗi: không có tệp cơ sở dữ liệu {db_path}.\n")
@@ -108,7 +110,11 @@ def _token_spec(args: argparse.Namespace) -> Any:
 
 def _token_certificate(worker: Any, spec: Any) -> Any:
     """The certificate with the chosen CKA_ID on the token (the newest, if several)."""
-    found = [c for c in worker.list_certificates(spec.module_path, spec.token_ref).result() if c.cka_id == spec.cert_id]
+    found = [
+        c
+        for c in worker.list_certificates(spec.module_path, spec.token_ref).result()
+        if c.cka_id == spec.cert_id
+    ]
     if not found:
         from app.signing.errors import CertificateNotFoundError
 
@@ -129,8 +135,16 @@ def _sign(db: Any, args: argparse.Namespace, err: TextIO) -> tuple[dict[str, Any
 
         demo = ensure_demo_signers(db)
         plans, runs = [], []
-        for login in _demo_signers(db, role, class_id, args.sign_subject):
-            plan = plan_signing(db, role, class_id, demo.credentials[login].sha256, subject_code=args.sign_subject)
+        signers = _demo_signers(db, role, class_id, args.sign_subject)
+        if not signers:
+            what = f"môn {args.sign_subject}" if args.sign_subject else "vai trò này"
+            raise UserFacingError(
+                f"Lớp {args.sign_class} không có người ký cho {what}. Hãy kiểm tra mã môn và phân công."
+            )
+        for login in signers:
+            plan = plan_signing(
+                db, role, class_id, demo.credentials[login].sha256, subject_code=args.sign_subject
+            )
             plans.append(plan)
             if plan.pending:
                 runs.append(run_signing(db, plan, DemoSignerSpec(demo_folder(db), login), None))
@@ -180,7 +194,9 @@ def _demo_signers(db: Any, role: str, class_id: int, subject: str | None) -> lis
             return [login] if login else []
         if role == "hieutruong":
             login = s.scalar(
-                select(UserAccount.login).where(UserAccount.roles.any(role=ROLE_PRINCIPAL)).order_by(UserAccount.id)
+                select(UserAccount.login)
+                .where(UserAccount.roles.any(role=ROLE_PRINCIPAL))
+                .order_by(UserAccount.id)
             )
             return [login] if login else []
         return [SEAL]
@@ -189,7 +205,11 @@ def _demo_signers(db: Any, role: str, class_id: int, subject: str | None) -> lis
 def _summary(plans: list[Any], runs: list[Any]) -> tuple[dict[str, Any], int]:
     ok = all(r.complete and r.stopped_by is None for r in runs)
     blocked_only = not runs and any(p.having("blocked") for p in plans)
-    result = {"ok": ok and not blocked_only, "plans": [p.to_json() for p in plans], "runs": [r.to_json() for r in runs]}
+    result = {
+        "ok": ok and not blocked_only,
+        "plans": [p.to_json() for p in plans],
+        "runs": [r.to_json() for r in runs],
+    }
     return result, 0 if result["ok"] else EXIT_REFUSED
 
 
@@ -206,7 +226,11 @@ def _issue_demo(db: Any) -> tuple[dict[str, Any], int]:
         for c in classes
     ]  # fmt: skip
     complete = all(all(r.complete for r in c.runs) for c in classes)
-    return {"ok": complete, "issued": sum(c.issued for c in classes), "classes": listing}, 0 if complete else 1
+    return {
+        "ok": complete,
+        "issued": sum(c.issued for c in classes),
+        "classes": listing,
+    }, 0 if complete else 1
 
 
 def _export(db: Any, args: argparse.Namespace) -> tuple[list[dict[str, Any]], int]:

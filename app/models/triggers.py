@@ -129,7 +129,9 @@ _DOCUMENT_COLUMNS = (
     "uuid", "kind", "school_id", "school_year_id", "class_id", "enrolment_id", "subject_id", "term",
     "version", "supersedes", "supersede_reason", "state", "current_sha256", "created_at", "issued_at",
 )  # fmt: skip
-_FINAL_OF_ROW = "EXISTS (SELECT 1 FROM document d WHERE d.id = {row}.document_id AND d.state IN " + _FINAL + ")"
+_FINAL_OF_ROW = (
+    "EXISTS (SELECT 1 FROM document d WHERE d.id = {row}.document_id AND d.state IN " + _FINAL + ")"
+)
 _DOCUMENTS: dict[str, str] = {
     "document_final_no_update": f"""
         CREATE TRIGGER IF NOT EXISTS document_final_no_update

@@ -68,7 +68,9 @@ def certificate_from_file(path: Path) -> bytes:
     return bytes(certs[0].dump())
 
 
-def register_certificate(db: Database, holder: str, der: bytes, *, actor: Actor = SYSTEM) -> RegisteredCertificate:
+def register_certificate(
+    db: Database, holder: str, der: bytes, *, actor: Actor = SYSTEM
+) -> RegisteredCertificate:
     """Register `der` to the account `holder` (a login), or as the seal with holder "school-seal"."""
     require_admin(actor)
     with db.write() as s:
@@ -119,7 +121,9 @@ def _register(s: Session, holder: str, info: CertificateInfo, actor_login: str) 
         s, actor=actor_login, action="certificate.register", entity="certificate", entity_id=info.sha256,
         detail={"holder": holder, "subject": info.subject, "serial": info.serial_number},
     )  # fmt: skip
-    return RegisteredCertificate(info.sha256, holder, name, info.subject, info.serial_number, info.not_after, True)
+    return RegisteredCertificate(
+        info.sha256, holder, name, info.subject, info.serial_number, info.not_after, True
+    )
 
 
 def find_certificate(s: Session, sha256: str) -> Certificate | None:
@@ -138,9 +142,12 @@ def ensure_demo_signers(db: Database) -> DemoPki:
             raise DemoSignerRefusedError()
         identities = [
             DemoIdentity(u.login, u.full_name, school.name)
-            for u in s.scalars(select(UserAccount).where(UserAccount.active.is_(True)).order_by(UserAccount.id))
+            for u in s.scalars(
+                select(UserAccount).where(UserAccount.active.is_(True)).order_by(UserAccount.id)
+            )
         ]
-        identities.append(DemoIdentity(SEAL, school.name, school.name))
+        # The demo certificate adds its own "(DEMO)" mark to the name.
+        identities.append(DemoIdentity(SEAL, school.name.replace(" (DEMO)", "").strip(), school.name))
         school_name = school.name
     demo = create_demo_pki(demo_folder(db), school_name, identities)
     with db.write() as s:

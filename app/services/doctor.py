@@ -40,7 +40,8 @@ from app.services.wal_check import inspect_wal, shm_header_ok
 log = logging.getLogger(__name__)
 
 # (table, column) pairs whose values are SHA-256 names of files in the document store.
-DOCUMENT_REFERENCES: tuple[tuple[str, str], ...] = (("document_file", "sha256"),)  # app.services.document_store
+# document_file: app.services.document_store (signed and draft records and sheets).
+DOCUMENT_REFERENCES: tuple[tuple[str, str], ...] = (("document_file", "sha256"),)
 
 SEVERITY_OK = "ok"
 SEVERITY_WARNING = "warning"

@@ -19,7 +19,14 @@ from app.models.db import Database
 from app.services import safe_files
 from app.sync.documents import LocalDocuments, documents_dir_for
 
-__all__ = ["StoredDocument", "SweepResult", "read_document", "store_document", "store_for", "sweep_unreferenced"]
+__all__ = [
+    "StoredDocument",
+    "SweepResult",
+    "read_document",
+    "store_document",
+    "store_for",
+    "sweep_unreferenced",
+]
 
 
 @dataclass(frozen=True)

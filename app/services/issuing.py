@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from app.errors import UserFacingError
-from app.models import Document, DocumentFile, SchoolClass, SchoolYear, Student, TeachingAssignment, UserAccount
+from app.models import DocumentFile, SchoolClass, SchoolYear, TeachingAssignment, UserAccount
 from app.models import documents as d
 from app.models.db import Database
 from app.models.people import ROLE_PRINCIPAL
@@ -46,17 +46,24 @@ class IssuedRecord:
     data: bytes = field(repr=False)
 
 
-def issue_demo(db: Database) -> tuple[ClassIssue, ...]:
+def issue_demo(db: Database, class_ids: list[int] | None = None) -> tuple[ClassIssue, ...]:
+    """The whole order for every class of the current year (or for `class_ids`)."""
     demo = ensure_demo_signers(db)
     with db.read() as s:
-        classes = s.execute(
+        query = (
             select(SchoolClass.id, SchoolClass.name)
             .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
-            .where(SchoolYear.is_current.is_(True))
             .order_by(SchoolClass.name)
-        ).all()
+        )
+        if class_ids is None:
+            query = query.where(SchoolYear.is_current.is_(True))
+        else:
+            query = query.where(SchoolClass.id.in_(class_ids))
+        classes = s.execute(query).all()
         principal = s.scalar(
-            select(UserAccount.login).where(UserAccount.roles.any(role=ROLE_PRINCIPAL)).order_by(UserAccount.id)
+            select(UserAccount.login)
+            .where(UserAccount.roles.any(role=ROLE_PRINCIPAL))
+            .order_by(UserAccount.id)
         )
     if principal is None:
         raise UserFacingError("Trường mẫu chưa có tài khoản Hiệu trưởng.")
@@ -65,7 +72,8 @@ def issue_demo(db: Database) -> tuple[ClassIssue, ...]:
         locked, problems = _lock_all(db, class_id)
         with db.read() as s:
             teachers = sorted(set(s.scalars(
-                select(UserAccount.login).join(TeachingAssignment, TeachingAssignment.teacher_id == UserAccount.id)
+                select(UserAccount.login)
+                .join(TeachingAssignment, TeachingAssignment.teacher_id == UserAccount.id)
                 .where(TeachingAssignment.class_id == class_id)
             )))  # fmt: skip
             homeroom = s.scalar(
@@ -109,11 +117,10 @@ def _lock_all(db: Database, class_id: int) -> tuple[int, list[str]]:
 def issued_records(db: Database, class_id: int | None = None) -> tuple[IssuedRecord, ...]:
     """The current issued version of each record (of one class, or of the whole school)."""
     with db.read() as s:
-        if class_id is None:
-            class_ids = list(s.scalars(select(SchoolClass.id)))
-        else:
-            class_ids = [class_id]
-        names = dict(s.execute(select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(class_ids))).all())
+        class_ids = list(s.scalars(select(SchoolClass.id))) if class_id is None else [class_id]
+        names = dict(
+            s.execute(select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(class_ids))).all()
+        )
         found = []
         for student, doc in current_records(s, class_ids):
             if doc is None or doc.state != d.ISSUED:
@@ -123,15 +130,12 @@ def issued_records(db: Database, class_id: int | None = None) -> tuple[IssuedRec
                     DocumentFile.document_id == doc.id, DocumentFile.sha256 == doc.current_sha256
                 )
             )
-            found.append((student, doc, key, names[doc.class_id]))
-    out = []
-    for student, doc, key, class_name in found:
-        assert isinstance(student, Student) and isinstance(doc, Document) and doc.current_sha256
-        stem = f"hocba-{student.student_code}-{class_name}-v{doc.version}"
-        out.append(
-            IssuedRecord(
-                student.student_code, student.full_name, class_name, doc.version, doc.current_sha256,
-                stem, read_document(db, key, doc.current_sha256),
+            stem = f"hocba-{student.student_code}-{names[doc.class_id]}-v{doc.version}"
+            sha = doc.current_sha256 or ""
+            found.append(
+                (student.student_code, student.full_name, names[doc.class_id], doc.version, sha, stem, key)
             )
-        )  # fmt: skip
-    return tuple(out)
+    return tuple(
+        IssuedRecord(code, name, klass, version, sha, stem, read_document(db, key or "", sha))
+        for code, name, klass, version, sha, stem, key in found
+    )

@@ -47,7 +47,12 @@ from app.services.records import class_records
 
 ROLES = (d.ROLE_GVBM, d.ROLE_GVCN, d.ROLE_LEADER, d.ROLE_SEAL)
 BEFORE = {d.ROLE_GVBM: d.DRAFT, d.ROLE_GVCN: d.DRAFT, d.ROLE_LEADER: d.GVCN_SIGNED, d.ROLE_SEAL: d.APPROVED}
-AFTER = {d.ROLE_GVBM: d.GVBM_SIGNED, d.ROLE_GVCN: d.GVCN_SIGNED, d.ROLE_LEADER: d.APPROVED, d.ROLE_SEAL: d.ISSUED}
+AFTER = {
+    d.ROLE_GVBM: d.GVBM_SIGNED,
+    d.ROLE_GVCN: d.GVCN_SIGNED,
+    d.ROLE_LEADER: d.APPROVED,
+    d.ROLE_SEAL: d.ISSUED,
+}
 _RECORD_ORDER = (d.DRAFT, d.GVCN_SIGNED, d.APPROVED, d.ISSUED)
 WAITING = {"ren_luyen_he": "đang chờ rèn luyện trong hè", "kiem_tra_lai": "đang chờ kiểm tra lại trong hè"}
 PENDING, DONE, SKIPPED, BLOCKED = "pending", "done", "skipped", "blocked"
@@ -118,7 +123,8 @@ class SigningPlan:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "role": self.role, "class": self.class_name, "year": self.year_name, "signer": self.signer.full_name,
+            "role": self.role, "class": self.class_name, "year": self.year_name,
+            "signer": self.signer.full_name,
             "counts": {s: len(self.having(s)) for s in (PENDING, DONE, SKIPPED, BLOCKED)},
             "items": [i.to_json() for i in self.items],
         }  # fmt: skip
@@ -229,14 +235,17 @@ def _sheet_items(
         subject, ta = taught[code]
         if ta.teacher_id != signer.user_id:
             raise SigningRefused(
-                f"Chứng thư số này đăng ký cho {signer.full_name}, không phải giáo viên dạy môn {subject.name} "
+                f"Chứng thư số này đăng ký cho {signer.full_name}, không phải giáo viên dạy môn "
+                f"{subject.name} "
                 f"lớp {klass.name}. Hãy dùng đúng token của giáo viên bộ môn."
             )
         wanted = {code}
     else:
         wanted = {c for c, (_, ta) in taught.items() if ta.teacher_id == signer.user_id}
         if not wanted:
-            raise SigningRefused(f"{signer.full_name} không dạy môn nào ở lớp {klass.name}, nên không ký bảng điểm.")
+            raise SigningRefused(
+                f"{signer.full_name} không dạy môn nào ở lớp {klass.name}, nên không ký bảng điểm."
+            )
     items = []
     for sheet in class_sheets(db, class_id):
         if sheet.subject_code not in wanted:
@@ -251,14 +260,25 @@ def _sheet_items(
             status = BLOCKED
             why = f"sổ điểm môn {subject.name} chưa khoá: hãy khoá sổ (kiểm tra điểm) trước khi ký bảng điểm"
         items.append(
-            PlanItem(sheet.sheet_id, d.KIND_SHEET, label, status, why, subject_code=sheet.subject_code, term=sheet.term)
+            PlanItem(
+                sheet.sheet_id,
+                d.KIND_SHEET,
+                label,
+                status,
+                why,
+                subject_code=sheet.subject_code,
+                term=sheet.term,
+            )
         )
     return items
 
 
 def _gvcn_items(db: Database, class_id: int, docs: dict[str, Document]) -> list[PlanItem]:
     items = []
-    sheet_names = {sheet.sheet_id: f"{sheet.subject_name} ({TERM_LABELS[sheet.term]})" for sheet in class_sheets(db, class_id)}
+    sheet_names = {
+        sheet.sheet_id: f"{sheet.subject_name} ({TERM_LABELS[sheet.term]})"
+        for sheet in class_sheets(db, class_id)
+    }
     for record in class_records(db, class_id):
         uuid, student = record.meta.record_id, record.student
         doc = docs.get(uuid)
@@ -314,11 +334,15 @@ def _later_items(s: Session, role: str, class_id: int, docs: dict[str, Document]
         code = student.student_code
         name = student.full_name
         if doc is None or doc.state == d.DRAFT:
-            items.append(PlanItem("", d.KIND_RECORD, name, BLOCKED, _NEEDED_BEFORE[d.ROLE_LEADER], student_code=code))
+            items.append(
+                PlanItem("", d.KIND_RECORD, name, BLOCKED, _NEEDED_BEFORE[d.ROLE_LEADER], student_code=code)
+            )
         elif _RECORD_ORDER.index(doc.state) >= _RECORD_ORDER.index(AFTER[role]):
             items.append(PlanItem(doc.uuid, d.KIND_RECORD, name, DONE, student_code=code))
         elif doc.state == BEFORE[role]:
             items.append(PlanItem(doc.uuid, d.KIND_RECORD, name, PENDING, student_code=code))
         else:
-            items.append(PlanItem(doc.uuid, d.KIND_RECORD, name, BLOCKED, _NEEDED_BEFORE[role], student_code=code))
+            items.append(
+                PlanItem(doc.uuid, d.KIND_RECORD, name, BLOCKED, _NEEDED_BEFORE[role], student_code=code)
+            )
     return items

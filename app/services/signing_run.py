@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +26,16 @@ from sqlalchemy.orm import Session
 from app.documents.record import with_sheet_hashes
 from app.documents.render import render_record, render_sheet
 from app.errors import UserFacingError
-from app.models import Document, DocumentFile, Enrolment, SchoolClass, Signature, Student, Subject, TeachingAssignment
+from app.models import (
+    Document,
+    DocumentFile,
+    Enrolment,
+    SchoolClass,
+    Signature,
+    Student,
+    Subject,
+    TeachingAssignment,
+)
 from app.models import documents as d
 from app.models.base import utcnow
 from app.models.db import Database
@@ -46,7 +54,12 @@ from app.signing.worker import TokenWorker
 from app.sync.outbox import enqueue
 
 WORK_DIR = "signing-work"
-SIGNING_ROLE = {d.ROLE_GVBM: Role.GVBM, d.ROLE_GVCN: Role.GVCN, d.ROLE_LEADER: Role.HIEU_TRUONG, d.ROLE_SEAL: Role.CON_DAU}
+SIGNING_ROLE = {
+    d.ROLE_GVBM: Role.GVBM,
+    d.ROLE_GVCN: Role.GVCN,
+    d.ROLE_LEADER: Role.HIEU_TRUONG,
+    d.ROLE_SEAL: Role.CON_DAU,
+}
 
 
 @dataclass(frozen=True)
@@ -117,7 +130,10 @@ def run_signing(
         sources = _prepare_sources(db, plan, pending)
         role = SIGNING_ROLE[plan.role]
         out = work_dir(db)
-        jobs = [SignJob(sources[item.document_uuid], out / f"{item.document_uuid}-{plan.role}.pdf", role) for item in pending]
+        jobs = [
+            SignJob(sources[item.document_uuid], out / f"{item.document_uuid}-{plan.role}.pdf", role)
+            for item in pending
+        ]
         options = BatchOptions(
             allow_demo=plan.school_is_demo,
             display_name=plan.signer.full_name,
@@ -137,7 +153,9 @@ def run_signing(
         if worker is None:
             batch = sign_batch(jobs, spec, pin, options=options, cancel=cancel, on_progress=progress)
         else:
-            batch = worker.sign_batch(jobs, spec, pin, options=options, cancel=cancel, on_progress=progress).result()
+            batch = worker.sign_batch(
+                jobs, spec, pin, options=options, cancel=cancel, on_progress=progress
+            ).result()
         pin = None  # the batch wiped it
         stopped = batch.stopped_by.message if batch.stopped_by is not None else None
         return SigningRun(
@@ -161,7 +179,9 @@ def _record_result(
     return ItemResult(item.document_uuid, item.label, "signed", None, stored.sha256)
 
 
-def commit_signature(db: Database, plan: SigningPlan, item: PlanItem, stored: StoredDocument, demo: bool) -> None:
+def commit_signature(
+    db: Database, plan: SigningPlan, item: PlanItem, stored: StoredDocument, demo: bool
+) -> None:
     """One transaction: file row, signature row, state, audit entry, outbox row when final."""
     with db.write() as s:
         doc = s.scalar(select(Document).where(Document.uuid == item.document_uuid))
@@ -211,9 +231,15 @@ def commit_signature(db: Database, plan: SigningPlan, item: PlanItem, stored: St
 def _prepare_sources(db: Database, plan: SigningPlan, pending: tuple[PlanItem, ...]) -> dict[str, bytes]:
     wanted = {i.document_uuid for i in pending if i.status == PENDING}
     if plan.role == d.ROLE_GVBM:
-        rendered = {sh.sheet_id: (sh, render_sheet(sh)) for sh in class_sheets(db, plan.class_id) if sh.sheet_id in wanted}
-        return _store_drafts(db, plan, {k: v[1].pdf for k, v in rendered.items()},
-                             {k: ("sheet", v[0].subject_code, v[0].term) for k, v in rendered.items()})  # fmt: skip
+        rendered = {
+            sh.sheet_id: (sh, render_sheet(sh))
+            for sh in class_sheets(db, plan.class_id)
+            if sh.sheet_id in wanted
+        }
+        sheet_pdfs = {k: v[1].pdf for k, v in rendered.items()}
+        return _store_drafts(
+            db, plan, sheet_pdfs, {k: ("sheet", v[0].subject_code, v[0].term) for k, v in rendered.items()}
+        )
     if plan.role == d.ROLE_GVCN:
         with db.read() as s:
             signed = {doc.uuid: doc.current_sha256 for doc in s.scalars(
@@ -230,14 +256,20 @@ def _prepare_sources(db: Database, plan: SigningPlan, pending: tuple[PlanItem, .
     with db.read() as s:
         found = s.execute(
             select(Document.uuid, DocumentFile.store_key, DocumentFile.sha256)
-            .join(DocumentFile, (DocumentFile.document_id == Document.id) & (DocumentFile.sha256 == Document.current_sha256))
+            .join(
+                DocumentFile,
+                (DocumentFile.document_id == Document.id) & (DocumentFile.sha256 == Document.current_sha256),
+            )
             .where(Document.uuid.in_(wanted))
         ).all()
     return {uuid: read_document(db, key, sha) for uuid, key, sha in found}
 
 
 def _store_drafts(
-    db: Database, plan: SigningPlan, pdfs: dict[str, bytes], keys: dict[str, tuple[str, str | None, str | None]]
+    db: Database,
+    plan: SigningPlan,
+    pdfs: dict[str, bytes],
+    keys: dict[str, tuple[str, str | None, str | None]],
 ) -> dict[str, bytes]:
     stored = {uuid: store_document(db, pdf) for uuid, pdf in pdfs.items()}  # files first, rows after
     with db.write() as s:
@@ -250,8 +282,11 @@ def _store_drafts(
             if doc.state != d.DRAFT:
                 raise SigningRefused(f"Tài liệu {uuid} không còn ở trạng thái nháp. Hãy mở lại danh sách ký.")
             if doc.current_sha256 != file.sha256:
-                exists = s.scalar(select(DocumentFile.id).where(DocumentFile.document_id == doc.id,
-                                                                DocumentFile.sha256 == file.sha256))  # fmt: skip
+                exists = s.scalar(
+                    select(DocumentFile.id).where(
+                        DocumentFile.document_id == doc.id, DocumentFile.sha256 == file.sha256
+                    )
+                )
                 if exists is None:
                     s.add(DocumentFile(document_id=doc.id, sha256=file.sha256, store_key=file.store_key,
                                        size=file.size, stage=d.DRAFT))  # fmt: skip
@@ -259,7 +294,9 @@ def _store_drafts(
     return pdfs
 
 
-def _new_document(s: Session, klass: SchoolClass, uuid: str, kind: str, code: str | None, term: str | None) -> Document:
+def _new_document(
+    s: Session, klass: SchoolClass, uuid: str, kind: str, code: str | None, term: str | None
+) -> Document:
     common = dict(uuid=uuid, kind=kind, class_id=klass.id, school_year_id=klass.school_year_id, version=1,
                   state=d.DRAFT, superseded=False)  # fmt: skip
     school_id = school_of(s).id

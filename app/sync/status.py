@@ -119,22 +119,22 @@ def sync_status(db: Database) -> SyncStatus:
                 .group_by(OutboxItem.hub_verification)
             ).all()
         )
-    return SyncStatus(
-        connected=bool(state and state.device_id and state.hub_public_key),
-        hub_url=state.hub_url if state else None,
-        hub_name=state.hub_name if state else None,
-        interval_minutes=state.interval_minutes if state else 60,
-        timestamp_url=state.timestamp_url if state else None,
-        waiting=counts.get(PENDING, 0) + counts.get(SENT, 0),
-        needs_attention=counts.get(NEEDS_ATTENTION, 0),
-        accepted=counts.get(ACCEPTED, 0),
-        verified=checks.get("verified", 0),
-        invalid=checks.get("invalid", 0),
-        last_attempt_at=state.last_attempt_at if state else None,
-        last_success_at=state.last_success_at if state else None,
-        last_error=state.last_error if state else None,
-        last_error_at=state.last_error_at if state else None,
-    )
+        return SyncStatus(
+            connected=bool(state and state.device_id and state.hub_public_key),
+            hub_url=state.hub_url if state else None,
+            hub_name=state.hub_name if state else None,
+            interval_minutes=state.interval_minutes if state else 60,
+            timestamp_url=state.timestamp_url if state else None,
+            waiting=counts.get(PENDING, 0) + counts.get(SENT, 0),
+            needs_attention=counts.get(NEEDS_ATTENTION, 0),
+            accepted=counts.get(ACCEPTED, 0),
+            verified=checks.get("verified", 0),
+            invalid=checks.get("invalid", 0),
+            last_attempt_at=state.last_attempt_at if state else None,
+            last_success_at=state.last_success_at if state else None,
+            last_error=state.last_error if state else None,
+            last_error_at=state.last_error_at if state else None,
+        )
 
 
 def outbox_rows(db: Database, limit: int = 5000) -> tuple[OutboxRow, ...]:

@@ -69,6 +69,12 @@ def _audit_page(ctx: UiContext) -> QWidget:
     return AuditPage(ctx.db, ctx.actor, ctx.database_path, current_scheduler())
 
 
+def _sync_page(ctx: UiContext) -> QWidget:
+    from app.ui.pages.sync_page import SyncPage
+
+    return SyncPage(ctx.db, ctx.actor)
+
+
 def _settings_page(ctx: UiContext) -> QWidget:
     from app.ui.pages.settings_page import SettingsPage
 
@@ -83,7 +89,7 @@ AREAS: tuple[Area, ...] = (
         _homeroom_page,
     ),
     Area("signing", "Ký số", "Ký học bạ bằng chữ ký số theo đúng thứ tự.", None),
-    Area("sync", "Đồng bộ", "Gửi học bạ đã phát hành lên Sở.", None),
+    Area("sync", "Đồng bộ", "Gửi học bạ đã phát hành lên Sở.", _sync_page),
     Area("lookup", "Tra cứu", "Tìm học sinh, xem và xác minh học bạ.", None),
     Area(
         "setup", "Thiết lập trường", "Thông tin trường, năm học, lớp, môn học, giáo viên và tài khoản.",

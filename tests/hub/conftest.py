@@ -27,8 +27,9 @@ def pg_cluster() -> Iterator[PgCluster]:
 _databases = iter(range(1, 10_000))
 
 
-def hub_for(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-            docset: DocSet) -> RunningHub:  # fmt: skip
+def hub_for(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, docset: DocSet
+) -> RunningHub:
     db = None
     if backend == "postgresql":
         cluster: PgCluster = request.getfixturevalue("pg_cluster")
@@ -40,7 +41,9 @@ def hub_for(backend: str, request: pytest.FixtureRequest, tmp_path_factory: pyte
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, docset: DocSet) -> Iterator[RunningHub]:
+def hub(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, docset: DocSet
+) -> Iterator[RunningHub]:
     running = hub_for(request.param, request, tmp_path_factory, docset)
     yield running
     running.stop()

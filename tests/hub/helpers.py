@@ -58,8 +58,11 @@ class Wire:
     def submit(self, manifest: protocol.Manifest | dict[str, Any], sid: str | None = None) -> httpx.Response:
         body = manifest.to_json() if isinstance(manifest, protocol.Manifest) else manifest
         submission = sid or str(body["submission_id"])
-        return self.http.put(protocol.submission_path(submission), content=protocol.canonical_json({"manifest": body}),
-                             headers={"Content-Type": "application/json"})  # fmt: skip
+        return self.http.put(
+            protocol.submission_path(submission),
+            content=protocol.canonical_json({"manifest": body}),
+            headers={"Content-Type": "application/json"},
+        )
 
     def reconcile(self, ids: list[str]) -> httpx.Response:
         return self.http.post("/v1/reconcile", json={"submission_ids": ids})

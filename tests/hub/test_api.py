@@ -47,7 +47,11 @@ def test_info_names_the_hub_and_its_receipt_key(hub: RunningHub) -> None:
 
 def test_everything_but_info_needs_a_known_credential(hub: RunningHub, docset: DocSet) -> None:
     pdf = docset.unsigned[0].pdf
-    for credential in (None, "hbd1.not-a-uuid.xxxxxxxx", protocol.make_credential(str(uuid.uuid4()), b"k" * 32)):
+    for credential in (
+        None,
+        "hbd1.not-a-uuid.xxxxxxxx",
+        protocol.make_credential(str(uuid.uuid4()), b"k" * 32),
+    ):
         w = Wire(hub.url, credential)
         try:
             for resp in (w.put_blob(pdf), w.submit(manifest_for(pdf)), w.reconcile([])):
@@ -148,7 +152,9 @@ def test_concurrent_identical_requests_create_one_row(
     assert [r["id"] for r in hub.listing(school)] == [manifest.submission_id]
 
 
-def test_concurrent_different_bodies_one_wins(hub: RunningHub, wire: Wire, school: str, docset: DocSet) -> None:
+def test_concurrent_different_bodies_one_wins(
+    hub: RunningHub, wire: Wire, school: str, docset: DocSet
+) -> None:
     pdf = docset.unsigned[5].pdf
     wire.put_blob(pdf)
     doc_id = str(uuid.uuid4())
@@ -202,7 +208,9 @@ def _verification(wire: Wire, sid: str) -> protocol.Verification:
         time.sleep(0.2)
 
 
-def test_signatures_are_checked_in_the_background(hub: RunningHub, wire: Wire, school: str, docset: DocSet) -> None:
+def test_signatures_are_checked_in_the_background(
+    hub: RunningHub, wire: Wire, school: str, docset: DocSet
+) -> None:
     signed = docset.signed[0].pdf
     tampered = bytearray(signed)
     at = tampered.index(b"/Contents", len(tampered) // 3)
@@ -216,7 +224,9 @@ def test_signatures_are_checked_in_the_background(hub: RunningHub, wire: Wire, s
         sids[name] = m.submission_id
     results = {name: _verification(wire, sid) for name, sid in sids.items()}
     assert results["signed"].status == "verified", results["signed"]
-    assert results["unsigned"].status == "invalid" and "không có chữ ký" in (results["unsigned"].summary or "")
+    assert results["unsigned"].status == "invalid" and "không có chữ ký" in (
+        results["unsigned"].summary or ""
+    )
     assert results["tampered"].status == "invalid", results["tampered"]
     listed = {r["id"]: r["verification"] for r in hub.listing(school)}
     assert listed == {sids["signed"]: "verified", sids["unsigned"]: "invalid", sids["tampered"]: "invalid"}

@@ -20,9 +20,12 @@ from tests.sync.docs import DocSet
 def test_served_openapi_equals_the_file_in_the_repository(hub: RunningHub) -> None:
     served = httpx.get(f"{hub.url}/v1/openapi.json").json()
     assert served == stored_spec(), f"run: python -m hub openapi > {SPEC_FILE.relative_to(ROOT)}"
-    assert {"/v1/info", "/v1/blobs/sha256:{digest}", "/v1/submissions/{submission_id}", "/v1/reconcile"} <= set(
-        served["paths"]
-    )
+    assert {
+        "/v1/info",
+        "/v1/blobs/sha256:{digest}",
+        "/v1/submissions/{submission_id}",
+        "/v1/reconcile",
+    } <= set(served["paths"])
     assert set(served["paths"]["/v1/blobs/sha256:{digest}"]) == {"head", "put"}
 
 
@@ -42,9 +45,13 @@ def test_device_add_list_and_download(hub: RunningHub, docset: DocSet, tmp_path:
         wire.close()
     [row] = hub.listing(school)
     assert {k: row[k] for k in ("id", "school", "student", "year", "version", "sha256")} == {
-        "id": manifest.submission_id, "school": school, "student": "HS0042", "year": "2026-2027", "version": 1,
+        "id": manifest.submission_id,
+        "school": school,
+        "student": "HS0042",
+        "year": "2026-2027",
+        "version": 1,
         "sha256": protocol.sha256_hex(pdf),
-    }  # fmt: skip
+    }
     assert row["received_at"].endswith("Z") and row["verification"] in ("pending", "verified")
     out = tmp_path / "got.pdf"
     got = json.loads(hub.cli("download", manifest.submission_id, "--out", str(out)).stdout)
@@ -97,9 +104,9 @@ def test_hub_imports_only_the_wire_protocol_of_the_app() -> None:
         assert imports <= {"app.sync", "app.sync.protocol"}, (path, imports)
     # …and the protocol module itself stands alone, so importing it pulls in nothing else of app.
     assert _app_imports(ROOT / "app" / "sync" / "protocol.py") == set()
-    assert (ROOT / "app" / "sync" / "__init__.py").read_text(encoding="utf-8").strip() == "" or "import" not in (
-        ROOT / "app" / "sync" / "__init__.py"
-    ).read_text(encoding="utf-8")
+    assert (ROOT / "app" / "sync" / "__init__.py").read_text(
+        encoding="utf-8"
+    ).strip() == "" or "import" not in (ROOT / "app" / "sync" / "__init__.py").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("argv", [["list"], ["device-add", "--school", "X"]])
@@ -107,6 +114,12 @@ def test_cli_without_a_data_folder_says_what_to_do(argv: list[str]) -> None:
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "hub", *argv], cwd=ROOT, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin"}, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "hub", *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
     assert proc.returncode != 0 and "--data" in proc.stderr

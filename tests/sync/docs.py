@@ -47,12 +47,12 @@ class DocSet:
     demo_root: bytes  # DER
 
 
-def build_docset(folder: Path) -> DocSet:
+def build_docset(folder: Path, *, students: int = 8, n_signed: int = SIGNED) -> DocSet:
     folder.mkdir(parents=True, exist_ok=True)
     template = folder / "school.sqlite3"
     db = open_database(template)
     try:
-        create_demo_school(db, classes=1, students_per_class=8, seed=7)
+        create_demo_school(db, classes=1, students_per_class=students, seed=7)
         records = class_records(db, find_class(db, "6A1"))
     finally:
         db.dispose()
@@ -60,8 +60,16 @@ def build_docset(folder: Path) -> DocSet:
     docs = []
     for r in records:
         rendered = render_record(r)
-        docs.append(Doc(r.meta.record_id, r.meta.version, r.year_name, r.student.student_code, r.class_name,
-                        rendered.pdf))  # fmt: skip
+        docs.append(
+            Doc(
+                r.meta.record_id,
+                r.meta.version,
+                r.year_name,
+                r.student.student_code,
+                r.class_name,
+                rendered.pdf,
+            )
+        )
     people = [
         DemoIdentity("gv", "Nguyễn Văn An", school.name),
         DemoIdentity("ht", "Trần Thị Bình", school.name),
@@ -69,17 +77,20 @@ def build_docset(folder: Path) -> DocSet:
     ]
     pki = create_demo_pki(folder / "demo-keys", school.name, people)
     signed = []
-    for doc in docs[:SIGNED]:
+    for doc in docs[:n_signed]:
         path = folder / f"{doc.document_id}.pdf"
         path.write_bytes(doc.pdf)
         for role, who in ((Role.GVCN, "gv"), (Role.HIEU_TRUONG, "ht"), (Role.CON_DAU, "school-seal")):
             result = sign_batch(
-                [SignJob(path, path, role)], DemoSignerSpec(pki.folder, who), None,
+                [SignJob(path, path, role)],
+                DemoSignerSpec(pki.folder, who),
+                None,
                 options=BatchOptions(allow_demo=True),
-            )  # fmt: skip
+            )
             assert result.complete, result
-        signed.append(Doc(doc.document_id, doc.version, doc.year, doc.student_code, doc.class_name,
-                          path.read_bytes()))  # fmt: skip
+        signed.append(
+            Doc(doc.document_id, doc.version, doc.year, doc.student_code, doc.class_name, path.read_bytes())
+        )
     return DocSet(template, school.school_code, tuple(docs), tuple(signed), pki.root_der())
 
 
@@ -103,8 +114,14 @@ def issue(
     key, sha = LocalDocuments(documents_dir_for(db.path), db.key).put(doc.pdf)
     doc_id = document_id or doc.document_id
     with db.write() as s:
-        audit.append(s, actor="system", action="document.issue", entity="document", entity_id=doc_id,
-                     detail={"sha256": sha})  # fmt: skip
+        audit.append(
+            s,
+            actor="system",
+            action="document.issue",
+            entity="document",
+            entity_id=doc_id,
+            detail={"sha256": sha},
+        )
         return outbox.enqueue(
             s,
             kind="record" if kind == "record" else "sheet",
@@ -117,9 +134,10 @@ def issue(
             school_code=school_code,
             year=doc.year,
             student_code=doc.student_code if kind == "record" else None,
-            extras={"class_name": doc.class_name} if kind == "record" else
-                   {"class_name": doc.class_name, "subject_code": "TOAN", "term": "canam"},
-        )  # fmt: skip
+            extras={"class_name": doc.class_name}
+            if kind == "record"
+            else {"class_name": doc.class_name, "subject_code": "TOAN", "term": "canam"},
+        )
 
 
 def fresh_id() -> str:

@@ -261,8 +261,12 @@ class FaultProxy:
         if fault.kind == "captive":
             status, body = "200 OK", PORTAL
         else:
-            reasons = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-                       503: "Service Unavailable"}  # fmt: skip
+            reasons = {
+                429: "Too Many Requests",
+                500: "Internal Server Error",
+                502: "Bad Gateway",
+                503: "Service Unavailable",
+            }
             status, body = f"{fault.status} {reasons.get(fault.status, 'Error')}", ERROR_PAGE
         extra = f"Retry-After: {fault.retry_after}\r\n" if fault.retry_after is not None else ""
         head = (

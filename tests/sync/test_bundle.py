@@ -22,8 +22,9 @@ from tests.sync.docs import DocSet, fresh_id, issue
 
 
 def app_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def _states(db: Database) -> dict[str, str]:
@@ -35,8 +36,10 @@ def test_a_school_without_a_connection_sends_by_usb_stick(
     school: Database, hub: RunningHub, docset: DocSet, tmp_path: Path
 ) -> None:
     hub.device(docset.school_code)  # the department registered the school
-    ids = [issue(school, d, school_code=docset.school_code, document_id=fresh_id()).submission_id
-           for d in docset.signed]  # fmt: skip
+    ids = [
+        issue(school, d, school_code=docset.school_code, document_id=fresh_id()).submission_id
+        for d in docset.signed
+    ]
     stick = tmp_path / "usb" / "truong.hbz"
     exported = app_cli("bundle", "export", "--db", str(school.path), "--out", str(stick))
     assert exported.returncode == 0, exported.stderr
@@ -76,8 +79,10 @@ def test_refused_and_damaged_items_need_attention(
     credential = hub.device(docset.school_code)
     good, clash = docset.unsigned[0], docset.unsigned[1]
     clash_id = fresh_id()
-    ids = [issue(school, good, school_code=docset.school_code, document_id=fresh_id()).submission_id,
-           issue(school, clash, school_code=docset.school_code, document_id=clash_id).submission_id]  # fmt: skip
+    ids = [
+        issue(school, good, school_code=docset.school_code, document_id=fresh_id()).submission_id,
+        issue(school, clash, school_code=docset.school_code, document_id=clash_id).submission_id,
+    ]
     # Someone already sent another document under the clashing id (a restored old backup, say).
     from tests.hub.helpers import manifest_for
 
@@ -125,13 +130,22 @@ def test_bundles_of_unknown_schools_and_non_bundles_are_refused(hub: RunningHub,
 def test_a_bundle_never_delivered_is_sent_online_later(
     school: Database, hub: RunningHub, docset: DocSet, tmp_path: Path
 ) -> None:
-    ids = [issue(school, docset.unsigned[3], school_code=docset.school_code, document_id=fresh_id()).submission_id]
+    ids = [
+        issue(
+            school, docset.unsigned[3], school_code=docset.school_code, document_id=fresh_id()
+        ).submission_id
+    ]
     school.dispose()
-    assert app_cli("bundle", "export", "--db", str(school.path), "--out", str(tmp_path / "lost.hbz")).returncode == 0
+    assert (
+        app_cli("bundle", "export", "--db", str(school.path), "--out", str(tmp_path / "lost.hbz")).returncode
+        == 0
+    )
     assert set(_states(school).values()) == {"sent"}  # the stick was lost on the way
     connect(school, hub, hub.url, docset.school_code)
     summary = sync(school)
     assert summary.accepted == 1 and summary.waiting == 0
     assert _states(school) == {ids[0]: "accepted"}
-    nothing = json.loads(app_cli("bundle", "export", "--db", str(school.path), "--out", str(tmp_path / "n.hbz")).stdout)
+    nothing = json.loads(
+        app_cli("bundle", "export", "--db", str(school.path), "--out", str(tmp_path / "n.hbz")).stdout
+    )
     assert nothing == {"file": None, "items": 0, "bytes": 0, "skipped": 0}

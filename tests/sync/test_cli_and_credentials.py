@@ -25,8 +25,14 @@ from tests.sync.proxy import FaultProxy
 
 
 def app_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_connect_then_sync_from_the_command_line(
@@ -41,8 +47,16 @@ def test_connect_then_sync_from_the_command_line(
     not_yet = app_cli("sync", "--db", db, "--hub", hub.url)
     assert not_yet.returncode == 2 and "chưa được kết nối" in not_yet.stderr
 
-    connected = app_cli("hub-connect", "--db", db, "--hub", hub.url, "--credential-env", "HUB_CRED",
-                        env={"HUB_CRED": credential})  # fmt: skip
+    connected = app_cli(
+        "hub-connect",
+        "--db",
+        db,
+        "--hub",
+        hub.url,
+        "--credential-env",
+        "HUB_CRED",
+        env={"HUB_CRED": credential},
+    )
     assert connected.returncode == 0, connected.stderr
     info = json.loads(connected.stdout)
     assert info["connected"] and info["school_code"] == docset.school_code and info["hub_id"] == hub.hub_id
@@ -58,11 +72,17 @@ def test_connect_then_sync_from_the_command_line(
     assert run.returncode == 0, run.stderr
     summary = json.loads(run.stdout)
     assert {k: summary[k] for k in ("sent", "accepted", "already_there", "failed", "waiting")} == {
-        "sent": 2, "accepted": 2, "already_there": 0, "failed": 0, "waiting": 0,
-    }  # fmt: skip
+        "sent": 2,
+        "accepted": 2,
+        "already_there": 0,
+        "failed": 0,
+        "waiting": 0,
+    }
 
 
-def test_sync_exits_1_while_items_wait(school: Database, hub: RunningHub, docset: DocSet, proxy: FaultProxy) -> None:
+def test_sync_exits_1_while_items_wait(
+    school: Database, hub: RunningHub, docset: DocSet, proxy: FaultProxy
+) -> None:
     connect_device(school, proxy.url, hub.device(docset.school_code), policy=FAST, timeouts=QUICK)
     issue(school, docset.unsigned[0], school_code=docset.school_code, document_id=fresh_id())
     school.dispose()

@@ -28,14 +28,19 @@ ITEMS = 3
 def _child(db: Database, point: str, nth: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.sync.crash_child", str(db.path), point, str(nth)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _prepare(school: Database, hub: RunningHub, docset: DocSet) -> list[str]:
     connect(school, hub, hub.url, docset.school_code)
-    ids = [issue(school, d, school_code=docset.school_code, document_id=fresh_id()).submission_id
-           for d in docset.signed[:ITEMS]]  # fmt: skip
+    ids = [
+        issue(school, d, school_code=docset.school_code, document_id=fresh_id()).submission_id
+        for d in docset.signed[:ITEMS]
+    ]
     school.dispose()  # the child owns the file while it runs
     return ids
 
@@ -45,11 +50,16 @@ def _check_after_restart(school: Database, hub: RunningHub, docset: DocSet, ids:
     try:
         with db.read() as s:
             assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
-            assert sorted(i.submission_id for i in s.scalars(select(OutboxItem))) == sorted(ids)  # nothing lost
+            assert sorted(i.submission_id for i in s.scalars(select(OutboxItem))) == sorted(
+                ids
+            )  # nothing lost
         summary = sync(db)
         assert summary.waiting == 0 and summary.failed == 0, summary
         with db.read() as s:
-            items = {i.submission_id: (i.state, i.send_sha256, i.in_progress_since) for i in s.scalars(select(OutboxItem))}
+            items = {
+                i.submission_id: (i.state, i.send_sha256, i.in_progress_since)
+                for i in s.scalars(select(OutboxItem))
+            }
             receipts = {r.submission_id: r.receipt_json for r in s.scalars(select(SyncReceipt))}
             state = s.get(SyncState, 1)
             assert state is not None and state.hub_public_key

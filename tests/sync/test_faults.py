@@ -46,7 +46,9 @@ def linked(school: Database, hub: RunningHub, proxy: FaultProxy, docset: DocSet)
     return school
 
 
-def test_latency_alone_changes_nothing(linked: Database, proxy: FaultProxy, hub: RunningHub, docset: DocSet) -> None:
+def test_latency_alone_changes_nothing(
+    linked: Database, proxy: FaultProxy, hub: RunningHub, docset: DocSet
+) -> None:
     proxy.latency_s = 0.05
     ids = _issue(linked, docset)
     summary = sync(linked)
@@ -58,14 +60,22 @@ def test_latency_alone_changes_nothing(linked: Database, proxy: FaultProxy, hub:
 @pytest.mark.parametrize(
     "faults",
     [
-        pytest.param([Fault("reset_upload", match=BLOB), Fault("reset_upload", match=BLOB)], id="reset-mid-upload"),
-        pytest.param([Fault("reset_answer", match=BLOB), Fault("reset_answer", match=SUBMIT)], id="reset-mid-answer"),
+        pytest.param(
+            [Fault("reset_upload", match=BLOB), Fault("reset_upload", match=BLOB)], id="reset-mid-upload"
+        ),
+        pytest.param(
+            [Fault("reset_answer", match=BLOB), Fault("reset_answer", match=SUBMIT)], id="reset-mid-answer"
+        ),
         pytest.param([Fault("stall", match=SUBMIT, stall_s=8)], id="stall"),
         pytest.param(
-            [Fault("status", status=502, match="GET /v1/info"), Fault("status", status=500, match=BLOB),
-             Fault("status", status=503, match=SUBMIT), Fault("status", status=502, match=SUBMIT)],
+            [
+                Fault("status", status=502, match="GET /v1/info"),
+                Fault("status", status=500, match=BLOB),
+                Fault("status", status=503, match=SUBMIT),
+                Fault("status", status=502, match=SUBMIT),
+            ],
             id="5xx",
-        ),  # fmt: skip
+        ),
         pytest.param([Fault("status", status=429, retry_after="1")], id="429"),
     ],
 )
@@ -77,7 +87,9 @@ def test_transient_faults_are_retried(
     summary = sync(linked)
     assert proxy.pending_faults() == 0
     # An answer cut after the hub committed comes back as "already there" on the retry.
-    assert summary.waiting == 0 and summary.accepted + summary.already_there == 2 and summary.failed == 0, summary
+    assert summary.waiting == 0 and summary.accepted + summary.already_there == 2 and summary.failed == 0, (
+        summary
+    )
     assert summary.retries >= len(faults)
     assert_on_hub(linked, hub, docset.school_code)
 
@@ -186,4 +198,3 @@ def test_a_64_kbit_link_with_latency_delivers(
     payload = docset.unsigned[0].pdf
     assert proxy.stats.bytes_up < len(payload) * 1.05  # one upload, small protocol overhead
     assert_on_hub(linked, hub, docset.school_code)
-

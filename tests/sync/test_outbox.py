@@ -43,9 +43,17 @@ def test_a_failing_issuing_transaction_leaves_no_outbox_row(school: Database, do
     with pytest.raises(RuntimeError), school.write() as s:
         audit.append(s, actor="system", action="document.issue", entity="document", entity_id="x")
         outbox.enqueue(
-            s, kind="record", document_id=fresh_id(), version=1, sha256="a" * 64, size=10, store_key="aa/x.pdf",
-            school_code=docset.school_code, year="2026-2027", student_code="HS1",
-        )  # fmt: skip
+            s,
+            kind="record",
+            document_id=fresh_id(),
+            version=1,
+            sha256="a" * 64,
+            size=10,
+            store_key="aa/x.pdf",
+            school_code=docset.school_code,
+            year="2026-2027",
+            student_code="HS1",
+        )
         raise RuntimeError("the signed file could not be stored")
     with school.read() as s:
         assert s.scalar(select(OutboxItem)) is None
@@ -66,9 +74,16 @@ def test_malformed_or_conflicting_items_fail_the_issuing(
 ) -> None:
     doc_id = fresh_id()
     base: dict[str, object] = dict(
-        kind="record", document_id=doc_id, version=1, sha256="a" * 64, size=10, store_key="aa/x.pdf",
-        school_code=docset.school_code, year="2026-2027", student_code="HS1",
-    )  # fmt: skip
+        kind="record",
+        document_id=doc_id,
+        version=1,
+        sha256="a" * 64,
+        size=10,
+        store_key="aa/x.pdf",
+        school_code=docset.school_code,
+        year="2026-2027",
+        student_code="HS1",
+    )
     if "sha256" in change:  # the same version already queued with other bytes
         with school.write() as s:
             outbox.enqueue(s, **base)  # type: ignore[arg-type]
@@ -83,11 +98,11 @@ def test_states_only_move_forward(school: Database, docset: DocSet) -> None:
         for bad in ("accepted", "pending"):
             if bad == "pending":
                 conn.execute("UPDATE outbox_item SET state = 'sent' WHERE id = ?", (item_id,))
-            with pytest.raises(sqlite3.DatabaseError, match="accepted only with|only moves forward"):
+            with pytest.raises(sqlite3.DatabaseError, match=r"accepted only with|only moves forward"):
                 conn.execute("UPDATE outbox_item SET state = ? WHERE id = ?", (bad, item_id))
         conn.execute("UPDATE outbox_item SET state = 'needs_attention' WHERE id = ?", (item_id,))
         for later in ("pending", "sent", "accepted"):
-            with pytest.raises(sqlite3.DatabaseError, match="only moves forward|accepted only with"):
+            with pytest.raises(sqlite3.DatabaseError, match=r"only moves forward|accepted only with"):
                 conn.execute("UPDATE outbox_item SET state = ? WHERE id = ?", (later, item_id))
         with pytest.raises(sqlite3.DatabaseError, match="never deleted"):
             conn.execute("DELETE FROM outbox_item")
@@ -95,7 +110,8 @@ def test_states_only_move_forward(school: Database, docset: DocSet) -> None:
             conn.execute(
                 "INSERT INTO outbox_item (submission_id, kind, document_id, version, school_code, year_name, "
                 "sha256, size, store_key, extras, audit_head, created_at, state, attempts) VALUES "
-                "('x', 'record', 'd', 1, 'S', '2026-2027', 'a', 1, 'k', '{}', 'h', '2026-01-01', 'accepted', 0)"
+                "('x', 'record', 'd', 1, 'S', '2026-2027', 'a', 1, 'k', '{}', 'h', '2026-01-01', "
+                "'accepted', 0)"
             )
     finally:
         conn.close()
@@ -106,8 +122,14 @@ def test_accepted_needs_its_receipt_and_receipts_are_kept_as_signed(school: Data
     with school.write() as s:
         item = s.get(OutboxItem, item_id)
         assert item is not None
-        outbox.freeze_manifest(s, item, send_sha256=item.sha256, send_size=item.size, send_store_key=item.store_key,
-                               device_id=None)  # fmt: skip
+        outbox.freeze_manifest(
+            s,
+            item,
+            send_sha256=item.sha256,
+            send_size=item.size,
+            send_store_key=item.store_key,
+            device_id=None,
+        )
         outbox.mark_sent(s, item, "http")
     conn = _raw(school)
     try:

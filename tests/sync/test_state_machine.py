@@ -8,6 +8,7 @@ must end accepted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import uuid
@@ -16,7 +17,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 
 from app.models.db import Database
@@ -105,7 +113,9 @@ def machine(hub: RunningHub, proxy: FaultProxy, docset: DocSet, folder: Path) ->
             old = data.draw(st.sampled_from(sorted(self.issued.values())))
             doc = docset.unsigned[data.draw(st.integers(0, len(docset.unsigned) - 1))]
             new_id = str(uuid.uuid4())
-            result = issue(self.db, doc, school_code=docset.school_code, document_id=new_id, version=2, supersedes=old)
+            result = issue(
+                self.db, doc, school_code=docset.school_code, document_id=new_id, version=2, supersedes=old
+            )
             self.issued[result.submission_id] = new_id
 
         @rule(faults=st.lists(st.sampled_from(FAULTS), min_size=1, max_size=4))
@@ -142,10 +152,8 @@ def machine(hub: RunningHub, proxy: FaultProxy, docset: DocSet, folder: Path) ->
                     if seen >= nth:
                         raise SimulatedCrash(point)
 
-            try:
+            with contextlib.suppress(SimulatedCrash):
                 run_sync(self.db, self._options(hook))
-            except SimulatedCrash:
-                pass
             path = self.db.path  # restart: a new process opens the same file
             self.db.dispose()
             from app.models.db import open_database
@@ -159,7 +167,11 @@ def machine(hub: RunningHub, proxy: FaultProxy, docset: DocSet, folder: Path) ->
             if self.db is None:
                 return
             for sid, state in self._states().items():
-                assert ORDER[state] >= ORDER.get(self.seen.get(sid, "pending"), 0), (sid, self.seen.get(sid), state)
+                assert ORDER[state] >= ORDER.get(self.seen.get(sid, "pending"), 0), (
+                    sid,
+                    self.seen.get(sid),
+                    state,
+                )
                 assert state != "needs_attention"
                 self.seen[sid] = state
 
@@ -170,9 +182,12 @@ def machine(hub: RunningHub, proxy: FaultProxy, docset: DocSet, folder: Path) ->
             conn = sqlite3.connect(f"file:{hub_db}?mode=ro", uri=True)
             try:
                 dupes = conn.execute(
-                    "SELECT submission_id, count(*) FROM submission GROUP BY submission_id HAVING count(*) > 1"
+                    "SELECT submission_id, count(*) FROM submission "
+                    "GROUP BY submission_id HAVING count(*) > 1"
                 ).fetchall()
-                on_hub = dict(conn.execute("SELECT submission_id, document_sha256 FROM submission").fetchall())
+                on_hub = dict(
+                    conn.execute("SELECT submission_id, document_sha256 FROM submission").fetchall()
+                )
             finally:
                 conn.close()
             assert dupes == []
@@ -187,7 +202,9 @@ def machine(hub: RunningHub, proxy: FaultProxy, docset: DocSet, folder: Path) ->
                     sha = str(item.send_sha256)
                     hub_bytes = (blobs / sha[:2] / sha[2:4] / sha).read_bytes()
                     assert hub_bytes == documents.read(str(item.send_store_key), sha)
-                    receipt = protocol.verify_receipt(json.loads(receipts[item.id]), key, submission_id=item.submission_id)
+                    receipt = protocol.verify_receipt(
+                        json.loads(receipts[item.id]), key, submission_id=item.submission_id
+                    )
                     assert receipt.document_sha256 == sha
 
     return SyncMachine

@@ -18,8 +18,10 @@ def test_issued_items_reach_the_hub_with_verified_receipts(
     school: Database, hub: RunningHub, docset: DocSet
 ) -> None:
     connected = connect(school, hub, hub.url, docset.school_code)
-    ids = [issue(school, d, school_code=docset.school_code, document_id=fresh_id()).submission_id
-           for d in docset.signed]  # fmt: skip
+    ids = [
+        issue(school, d, school_code=docset.school_code, document_id=fresh_id()).submission_id
+        for d in docset.signed
+    ]
     summary = sync(school)
     assert (summary.sent, summary.accepted, summary.already_there, summary.failed, summary.waiting) == (
         3,

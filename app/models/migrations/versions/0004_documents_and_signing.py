@@ -11,6 +11,7 @@ Create Date: 2026-11-23
 - triggers (app.models.triggers.DOCUMENT_TRIGGERS): final documents, their files and
   signatures never change and are never deleted (only `superseded` may be set).
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -56,17 +57,25 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("version >= 1", name=op.f("ck_document_version")),
         sa.ForeignKeyConstraint(
-            ["class_id"], ["school_class.id"], name=op.f("fk_document_class_id_school_class"), ondelete="RESTRICT"
+            ["class_id"],
+            ["school_class.id"],
+            name=op.f("fk_document_class_id_school_class"),
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
-            ["enrolment_id"], ["enrolment.id"], name=op.f("fk_document_enrolment_id_enrolment"), ondelete="RESTRICT"
+            ["enrolment_id"],
+            ["enrolment.id"],
+            name=op.f("fk_document_enrolment_id_enrolment"),
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["school_id"], ["school.id"], name=op.f("fk_document_school_id_school"), ondelete="RESTRICT"
         ),
         sa.ForeignKeyConstraint(
-            ["school_year_id"], ["school_year.id"],
-            name=op.f("fk_document_school_year_id_school_year"), ondelete="RESTRICT",
+            ["school_year_id"],
+            ["school_year.id"],
+            name=op.f("fk_document_school_year_id_school_year"),
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["subject_id"], ["subject.id"], name=op.f("fk_document_subject_id_subject"), ondelete="RESTRICT"
@@ -85,7 +94,10 @@ def upgrade() -> None:
         sa.Column("stage", sa.String(length=10), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["document_id"], ["document.id"], name=op.f("fk_document_file_document_id_document"), ondelete="RESTRICT"
+            ["document_id"],
+            ["document.id"],
+            name=op.f("fk_document_file_document_id_document"),
+            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_document_file")),
         sa.UniqueConstraint("document_id", "sha256", name=op.f("uq_document_file_document_id_sha256")),
@@ -104,17 +116,24 @@ def upgrade() -> None:
         sa.Column("demo", sa.Boolean(), nullable=False),
         sa.Column("file_sha256", sa.String(length=64), nullable=False),
         sa.Column("signed_at", sa.DateTime(), nullable=False),
-        sa.CheckConstraint("role IN ('gvbm', 'gvcn', 'hieutruong', 'condau')", name=op.f("ck_signature_role")),
+        sa.CheckConstraint(
+            "role IN ('gvbm', 'gvcn', 'hieutruong', 'condau')", name=op.f("ck_signature_role")
+        ),
         sa.CheckConstraint(
             "leader IS NULL OR leader IN ('hieutruong', 'phohieutruong')", name=op.f("ck_signature_leader")
         ),
         sa.CheckConstraint("(role = 'condau') = (signer_user_id IS NULL)", name=op.f("ck_signature_signer")),
         sa.ForeignKeyConstraint(
-            ["document_id"], ["document.id"], name=op.f("fk_signature_document_id_document"), ondelete="RESTRICT"
+            ["document_id"],
+            ["document.id"],
+            name=op.f("fk_signature_document_id_document"),
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
-            ["signer_user_id"], ["user_account.id"],
-            name=op.f("fk_signature_signer_user_id_user_account"), ondelete="RESTRICT",
+            ["signer_user_id"],
+            ["user_account.id"],
+            name=op.f("fk_signature_signer_user_id_user_account"),
+            ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_signature")),
         sa.UniqueConstraint("document_id", "role", name=op.f("uq_signature_document_id_role")),
