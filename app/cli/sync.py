@@ -25,6 +25,7 @@ def run(
     err: TextIO,
 ) -> int:
     from app.models.db import open_database
+    from app.signing.trust import trust_roots
     from app.sync.client import RetryPolicy, Timeouts
     from app.sync.worker import SyncOptions, run_sync
 
@@ -32,7 +33,8 @@ def run(
     timeouts = Timeouts() if timeout is None else Timeouts(connect_s=timeout, read_s=timeout, write_s=timeout)
     db = open_database(db_path.expanduser())
     try:
-        summary = run_sync(db, SyncOptions(hub_url=hub, policy=policy, timeouts=timeouts))
+        roots = tuple(c.dump() for c in trust_roots())  # for fetching revocation data (long-term)
+        summary = run_sync(db, SyncOptions(hub_url=hub, policy=policy, timeouts=timeouts, trust_roots=roots))
     except UserFacingError as exc:
         err.write(f"Lỗi: {exc.message}\n")
         return 2

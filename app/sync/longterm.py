@@ -28,7 +28,7 @@ import asyncio
 import hashlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from asn1crypto import cms, x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -45,7 +45,9 @@ from app.sync.client import Timeouts
 log = logging.getLogger(__name__)
 
 NOTE_EXTENDED = "Đã gia hạn chữ ký dài hạn (dấu thời gian, dữ liệu thu hồi, dấu thời gian tài liệu)."
-NOTE_NO_ROOM = "Chữ ký cuối không còn chỗ cho dấu thời gian; đã thêm dữ liệu thu hồi và dấu thời gian tài liệu."
+NOTE_NO_ROOM = (
+    "Chữ ký cuối không còn chỗ cho dấu thời gian; đã thêm dữ liệu thu hồi và dấu thời gian tài liệu."
+)
 NOTE_FAILED = "Chưa gia hạn được chữ ký dài hạn ({reason}); học bạ được gửi như đã ký."
 
 
@@ -70,7 +72,9 @@ def _timestamp_certs(token: cms.ContentInfo) -> list[x509.Certificate]:
     return [c.chosen for c in certs if c.name == "certificate"] if certs else []
 
 
-async def add_signature_timestamp(data: bytes, timestamper: HTTPTimeStamper) -> tuple[bytes, list[x509.Certificate]]:
+async def add_signature_timestamp(
+    data: bytes, timestamper: HTTPTimeStamper
+) -> tuple[bytes, list[x509.Certificate]]:
     """`data` with a signature timestamp on its last signature (unchanged if it has one)."""
     reader = PdfFileReader(io.BytesIO(data))
     signatures = reader.embedded_regular_signatures
@@ -91,7 +95,9 @@ async def add_signature_timestamp(data: bytes, timestamper: HTTPTimeStamper) -> 
     new_info["unsigned_attrs"] = cms.CMSAttributes(attrs)
     signed_data = last.signed_data.copy()
     signed_data["signer_infos"] = cms.SignerInfos([new_info])
-    encoded = cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump().hex().encode("ascii")
+    encoded = (
+        cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump().hex().encode("ascii")
+    )
     _zero, start_len, second_start, _second_len = (int(v) for v in last.byte_range)
     # Between the two signed ranges: "<" hex digits ">"; the digits are ours to rewrite.
     begin, end = start_len + 1, second_start - 1
@@ -132,7 +138,7 @@ async def _extend(data: bytes, tsa_url: str, roots: Sequence[bytes], timeouts: T
             writer, "sha256", validation_context=context, output=stamped
         )
     finally:
-        await backend.close()
+        await backend.close()  # type: ignore[no-untyped-call]
     return stamped.getvalue(), note
 
 
@@ -147,7 +153,9 @@ def extend_pdf(
         return data, NOTE_FAILED.format(reason=exc.__class__.__name__)
 
 
-def extender_for(tsa_url: str, *, trust_roots: Sequence[bytes] = (), timeouts: Timeouts | None = None):  # type: ignore[no-untyped-def]
+def extender_for(
+    tsa_url: str, *, trust_roots: Sequence[bytes] = (), timeouts: Timeouts | None = None
+) -> Callable[[bytes], tuple[bytes, str]]:
     """The worker's Extender for a configured timestamp server."""
 
     def extend(data: bytes) -> tuple[bytes, str]:

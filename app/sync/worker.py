@@ -75,6 +75,9 @@ class SyncOptions:
     hook: Hook | None = None
     client_factory: Callable[..., HubClient] = HubClient
     extender: Extender | None = None  # default: app.sync.longterm from the configured server
+    # Roots (DER) that chain the signers' certificates for fetching revocation data: the school's
+    # trust store (app.signing.trust), passed in by the caller; the signatures' own roots are added.
+    trust_roots: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ def run_sync(db: Database, options: SyncOptions | None = None) -> SyncSummary:
         if extender is None and options.longterm and tsa:
             from app.sync.longterm import extender_for
 
-            extender = extender_for(tsa, timeouts=options.timeouts)
+            extender = extender_for(tsa, trust_roots=options.trust_roots, timeouts=options.timeouts)
         job = _Job(db, client, device_id, school, options.hook, extender)
         error: SyncError | None = None
         try:

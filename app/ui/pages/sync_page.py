@@ -42,7 +42,7 @@ from app.models.db import Database
 from app.services.access import Actor
 from app.sync.connect import Connected, connect_device
 from app.sync.status import OutboxRow, SyncStatus, outbox_rows, save_settings, sync_status
-from app.sync.worker import SyncSummary, run_sync
+from app.sync.worker import SyncOptions, SyncSummary, run_sync
 from app.ui import theme
 from app.ui.itemmodels import DataclassTableModel
 from app.ui.itemmodels.dataclass_table import ALIGN_CENTER, Column
@@ -248,7 +248,13 @@ class SyncPage(QWidget):
         self.sync_button.setEnabled(False)
         self.progress_label.setText(_("Đang đồng bộ… Có thể tiếp tục làm việc khác."))
         db = self.db
-        self._run("sync", lambda: run_sync(db))
+
+        def work() -> SyncSummary:
+            from app.signing.trust import trust_roots  # pyHanko's import cost stays off the GUI thread
+
+            return run_sync(db, SyncOptions(trust_roots=tuple(c.dump() for c in trust_roots())))
+
+        self._run("sync", work)
         return True
 
     @Slot(object, object, object)
