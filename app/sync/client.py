@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import httpx
@@ -333,7 +333,3 @@ class HubClient:
         if resp.status_code in (403, 409, 413, 422) and isinstance(code, str):
             raise Refused(message, code)
         raise Offline(f"{OFFLINE_MESSAGE} (máy chủ trả lời {resp.status_code})")
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

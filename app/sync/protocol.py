@@ -30,7 +30,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -54,9 +54,7 @@ CREDENTIAL_PREFIX = "hbd1"
 # hub's idempotency does the rest.
 SUBMISSION_NAMESPACE = uuid.UUID("3c5e7a0e-8a51-5f61-9d0b-6b0f2f9e61a4")
 
-Kind = Literal["record", "sheet"]
 KINDS: tuple[str, ...] = ("record", "sheet")
-VerificationStatus = Literal["pending", "verified", "invalid"]
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _YEAR = re.compile(r"^\d{4}-\d{4}$")

@@ -20,7 +20,6 @@ moves only that item to "needs attention" with the reason.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -42,8 +41,6 @@ from app.sync.client import (
     RetryPolicy,
     SyncError,
     Timeouts,
-    Unauthorized,
-    Unsupported,
 )
 from app.sync.documents import DocumentMissing, LocalDocuments, documents_dir_for
 from app.sync.lock import SyncLock
@@ -110,8 +107,7 @@ def run_sync(db: Database, options: SyncOptions | None = None) -> SyncSummary:
     options = options or SyncOptions()
     with db.read() as s:
         state = read_state(s)
-        connected = state is not None and state.device_id and state.hub_public_key and state.hub_url
-        if not connected or state is None:
+        if state is None or not (state.device_id and state.hub_public_key and state.hub_url):
             raise NotConnected()
         device_id, hub_url = str(state.device_id), options.hub_url or str(state.hub_url)
         pinned, hub_id, school = protocol.unb64(str(state.hub_public_key)), state.hub_id, state.school_code
@@ -406,19 +402,3 @@ class _Job:
         with self.db.write() as s:
             for item in s.scalars(select(OutboxItem).where(OutboxItem.submission_id.in_(list(changed)))):
                 outbox.record_verification(item, changed[item.submission_id])
-
-
-def summary_json(summary: SyncSummary) -> str:
-    return json.dumps(summary.to_json(), ensure_ascii=False)
-
-
-__all__ = [
-    "POINTS",
-    "BadReceipt",
-    "NotConnected",
-    "SyncOptions",
-    "SyncSummary",
-    "Unauthorized",
-    "Unsupported",
-    "run_sync",
-]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select
 
 from app.models.db import Database
@@ -51,3 +52,27 @@ def _pinned(db: Database) -> str:
         state = s.get(SyncState, 1)
         assert state is not None and state.hub_public_key
         return state.hub_public_key
+
+
+def test_sheets_and_corrections_travel_too(school: Database, hub: RunningHub, docset: DocSet) -> None:
+    connect(school, hub, hub.url, docset.school_code)
+    sheet = issue(
+        school, docset.unsigned[4], school_code=docset.school_code, document_id=fresh_id(), kind="sheet"
+    )
+    first_id = fresh_id()
+    issue(school, docset.unsigned[5], school_code=docset.school_code, document_id=first_id)
+    fix = issue(school, docset.unsigned[6], school_code=docset.school_code, document_id=fresh_id(), version=2,
+                supersedes=first_id)  # fmt: skip
+    assert sync(school).accepted == 3
+    listed = {r["id"]: r for r in hub.listing(docset.school_code)}
+    assert listed[sheet.submission_id]["kind"] == "sheet" and listed[sheet.submission_id]["student"] is None
+    assert listed[fix.submission_id]["version"] == 2 and listed[fix.submission_id]["supersedes"] == first_id
+
+
+def test_one_sync_at_a_time(school: Database, hub: RunningHub, docset: DocSet) -> None:
+    from app.sync.lock import SyncBusy, SyncLock
+
+    connect(school, hub, hub.url, docset.school_code)
+    with SyncLock(school.path), pytest.raises(SyncBusy, match="đang chạy"):
+        sync(school)
+    assert sync(school).error is None  # the lock is free again
