@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,6 +38,7 @@ from app.rules.identity import mask_national_id
 from app.rules.levels import Level
 from app.rules.vnsort import name_sort_key
 from app.services.access import Actor, can_view_class, require_view_class
+from app.services.stored_values import stored_pass, stored_score
 
 LEVEL_BY_CODE = {"02": "tieuhoc", "03": "thcs", "04": "thpt", "05": "thpt"}
 
@@ -252,21 +253,6 @@ class _ClassLoader:
         raise NotImplementedError
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        return None
-
-
-def _passed(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    return value == "Đ"
-
-
 class _SecondaryLoader(_ClassLoader):
     def __init__(self, s: Session, klass: SchoolClass, grade: Grade, level: str) -> None:
         super().__init__(s, klass, grade)
@@ -293,14 +279,14 @@ class _SecondaryLoader(_ClassLoader):
             if a is None:
                 return tt22.CommentSemester((), None, None)
             return tt22.CommentSemester(
-                tuple(v == "Đ" for v in a.tx if v is not None), _passed(a.gk), _passed(a.ck)
+                tuple(v == "Đ" for v in a.tx if v is not None), stored_pass(a.gk), stored_pass(a.ck)
             )
         if a is None:
             return tt22.ScoredSemester((), None, None)
         return tt22.ScoredSemester(
-            tuple(d for d in (_decimal(v) for v in a.tx) if d is not None),
-            _decimal(a.gk),
-            _decimal(a.ck),
+            tuple(d for d in (stored_score(v) for v in a.tx) if d is not None),
+            stored_score(a.gk),
+            stored_score(a.ck),
         )
 
     def student_input(self, enrolment: Enrolment) -> tt22.StudentYearInput:
@@ -313,7 +299,7 @@ class _SecondaryLoader(_ClassLoader):
             elif subject.assessment == "comment":
                 re_value = raw == "Đ"
             else:
-                re_value = _decimal(raw)
+                re_value = stored_score(raw)
             subjects.append(
                 tt22.SubjectInput(
                     code=subject.code,

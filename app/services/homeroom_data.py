@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from app.rules import tt22
 from app.rules.vnsort import name_sort_key
 from app.services.class_results import LEVEL_BY_CODE
 from app.services.homeroom_types import AwardLine, ClassSubject
+from app.services.stored_values import stored_pass, stored_score
 
 
 @dataclass(frozen=True)
@@ -227,21 +228,6 @@ class ClassData:
 # ------------------------------------------------------------------ rules-engine inputs
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        return None
-
-
-def _passed(value: str | None) -> bool | None:
-    if value is None or value == "":
-        return None
-    return value == "Đ"
-
-
 def _semester(data: ClassData, eid: int, subject: ClassSubject, semester: int) -> object:
     m = data.marks.get((eid, subject.id, semester))
     if subject.kind == "comment":
@@ -249,18 +235,18 @@ def _semester(data: ClassData, eid: int, subject: ClassSubject, semester: int) -
             return tt22.CommentSemester((), None, None)
         # The mark book keeps empty cells as None; an empty cell is not a Chưa đạt.
         checks = tuple(v == "Đ" for v in m.tx if v)
-        return tt22.CommentSemester(checks, _passed(m.gk), _passed(m.ck))
+        return tt22.CommentSemester(checks, stored_pass(m.gk), stored_pass(m.ck))
     if m is None:
         return tt22.ScoredSemester((), None, None)
-    scores = tuple(d for d in (_decimal(v) for v in m.tx) if d is not None)
-    return tt22.ScoredSemester(scores, _decimal(m.gk), _decimal(m.ck))
+    scores = tuple(d for d in (stored_score(v) for v in m.tx) if d is not None)
+    return tt22.ScoredSemester(scores, stored_score(m.gk), stored_score(m.ck))
 
 
 def _reassessment_value(data: ClassData, eid: int, subject: ClassSubject) -> Decimal | bool | None:
     raw = data.reassessments.get((eid, subject.id))
     if raw is None:
         return None
-    return raw == "Đ" if subject.kind == "comment" else _decimal(raw)
+    return raw == "Đ" if subject.kind == "comment" else stored_score(raw)
 
 
 def subject_inputs(data: ClassData, eid: int) -> tuple[tt22.SubjectInput, ...]:
