@@ -8,6 +8,7 @@ database keeps the hub address, its receipt key and the device id. Prints JSON.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -20,6 +21,7 @@ def run(db_path: Path, *, hub: str, credential_env: str, out: TextIO, err: TextI
     from app.models.db import open_database
     from app.sync.connect import connect_device
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     credential = os.environ.get(credential_env, "").strip()
     if not credential:
         err.write(f"Lỗi: biến môi trường {credential_env} chưa có mã kết nối Sở cấp.\n")

@@ -9,6 +9,7 @@ sync is running. Meant for a scheduled task as much as for people.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TextIO
 
@@ -29,6 +30,7 @@ def run(
     from app.sync.client import RetryPolicy, Timeouts
     from app.sync.worker import SyncOptions, run_sync
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise in a task log
     policy = RetryPolicy() if retries is None else RetryPolicy(attempts=max(1, retries + 1))
     timeouts = Timeouts() if timeout is None else Timeouts(connect_s=timeout, read_s=timeout, write_s=timeout)
     db = open_database(db_path.expanduser())
