@@ -74,7 +74,7 @@ def ui_literals() -> dict[str, str]:
 
 
 def catalogue() -> dict[str, str]:
-    return dict(json.loads(CATALOGUE.read_text(encoding="utf-8")))
+    return i18n.load_catalogue("en")
 
 
 def _mnemonics(text: str) -> int:
