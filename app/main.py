@@ -86,8 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--sheets", action="store_true", help="xuất cả bảng điểm môn của lớp")
     render.add_argument("--xml", action="store_true", help="ghi thêm tệp XML cạnh mỗi PDF")
 
-    verify = sub.add_parser("verify", help="kiểm tra các chữ ký số của một tệp PDF, in báo cáo JSON")
+    verify = sub.add_parser(
+        "verify", help="kiểm tra các chữ ký số của một tệp PDF (hoặc gói .hbt), in báo cáo bằng lời"
+    )
     verify.add_argument("verify_pdf", type=Path, metavar="TỆP.pdf")
+    verify.add_argument("--json", action="store_true", dest="verify_json", help="in báo cáo dạng JSON")
+    verify.add_argument("--db", type=Path, dest="verify_db", help="CSDL của trường (hỏi máy chủ Sở)")
     verify.add_argument("--trust", type=Path, action="append", default=[], help="chứng thư gốc (PEM/DER)")
     verify.add_argument("--crl", type=Path, action="append", default=[], help="danh sách thu hồi (CRL)")
 
@@ -110,29 +114,46 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import sign as sign_cmd
 
     sign_cmd.add_parser(sub)  # sign, issue-demo, export-issued, register-cert
+    from app.cli import transfer as transfer_cmd
+
+    transfer_cmd.add_parser(sub)  # transfer export / transfer import
+    from app.cli import print_cmd
+
+    print_cmd.add_parser(sub)  # confirmed printout of an issued record
 
     gui = sub.add_parser("gui", help="mở ứng dụng (mặc định khi không có lệnh)")
     gui.add_argument("--db", type=Path, dest="gui_db", help="tệp cơ sở dữ liệu SQLite")
     gui.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
     # Sign in as a demo account without a password (refused outside the demo school).
     gui.add_argument("--as", dest="as_login", metavar="LOGIN", help=argparse.SUPPRESS)
+    # --- encryption at rest (issue 8) -----------------------------------------------------
+    from app.cli import key as key_cmd
+
+    key_cmd.add_parser(sub)
+    encrypt = sub.add_parser("encrypt", help="mã hoá dữ liệu (CSDL và tệp học bạ); in mã khôi phục")
+    encrypt.add_argument("--db", type=Path, required=True, dest="encrypt_db")
     return parser
 
 
 def _run_data_safety(command: str, args: argparse.Namespace) -> int:
+    from app.cli.db_key import database_key
+
+    key = database_key(args.db_path)
     if command == "backup":
         from app.cli.backup import run as run_backup
 
         return run_backup(
-            args.db_path, args.backup_to, keep_all=args.keep_all, out=sys.stdout, err=sys.stderr
+            args.db_path, args.backup_to, keep_all=args.keep_all, out=sys.stdout, err=sys.stderr, key=key
         )
     if command == "restore":
         from app.cli.restore import run as run_restore
 
-        return run_restore(args.restore_from, args.db_path, out=sys.stdout, err=sys.stderr)
+        return run_restore(args.restore_from, args.db_path, out=sys.stdout, err=sys.stderr, key=key)
     from app.cli.doctor import run as run_doctor
 
-    return run_doctor(args.db_path, repair=args.repair, backups=args.backups, out=sys.stdout, err=sys.stderr)
+    return run_doctor(
+        args.db_path, repair=args.repair, backups=args.backups, out=sys.stdout, err=sys.stderr, key=key
+    )
 
 
 def _run_sync_commands(command: str, args: argparse.Namespace) -> int:
@@ -156,6 +177,18 @@ def _run_sync_commands(command: str, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.errors import UserFacingError
+
+    try:
+        return _main(argv)
+    except UserFacingError as exc:
+        # A command's own refusals are printed by the command; this catches what every command
+        # shares, chiefly a missing or wrong database key (app.cli.db_key): a message, no traceback.
+        sys.stderr.write(f"Lỗi: {exc.message}\n")
+        return 2
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     _utf8_stdio()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -169,7 +202,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "verify":
         from app.cli.verify import run as run_verify
 
-        return run_verify(args.verify_pdf, args.trust, args.crl, sys.stdout, sys.stderr)
+        return run_verify(
+            args.verify_pdf, args.trust, args.crl, sys.stdout, sys.stderr,
+            as_json=args.verify_json, db_path=args.verify_db,
+        )  # fmt: skip
     if command == "evaluate":
         from app.cli.evaluate import run as run_evaluate
 
@@ -198,6 +234,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return export_cmd.run_args(args, sys.stdout, sys.stderr)
     if command in ("sync", "hub-connect", "bundle"):
         return _run_sync_commands(command, args)
+    if command == "key":
+        from app.cli import key as key_cmd
+
+        return key_cmd.run_args(args, sys.stdout, sys.stderr)
+    if command == "encrypt":
+        from app.cli.encrypt import run as run_encrypt
+
+        return run_encrypt(args.encrypt_db, out=sys.stdout, err=sys.stderr)
+    if command == "print":
+        from app.cli import print_cmd
+
+        return print_cmd.run_args(args, sys.stdout, sys.stderr)
+    if command == "transfer":
+        from app.cli import transfer as transfer_cmd
+
+        return transfer_cmd.run_args(args, sys.stdout, sys.stderr)
     if command in ("sign", "issue-demo", "export-issued", "register-cert"):
         from app.cli import sign as sign_cmd
 

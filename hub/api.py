@@ -15,7 +15,7 @@ from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -24,6 +24,7 @@ from hub.blobstore import BlobTooLarge, DigestMismatch
 from hub.config import Hub
 from hub.schemas import ERROR, SCHEMAS, json_body
 from hub.service import AuthDevice, HubError
+from hub.verify_page import VERIFY_SCHEMA, verify_html
 
 MAX_JSON_BYTES = 256 * 1024
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -243,6 +244,28 @@ def create_app(hub: Hub, *, run_verifier: bool = True) -> FastAPI:
             }
         )
 
+    @app.get(
+        f"{protocol.API}/verify/{{sha256}}",
+        summary="Whether the hub holds a document with this SHA-256, whether it was superseded, its receipt",
+        description="No credential: a phone scanning the QR code of a printed record opens this address. "
+        "With `Accept: text/html` the answer is a short page in Vietnamese instead of JSON.",
+        responses={
+            200: {
+                "description": "what the hub knows (held false when it does not hold the document)",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/VerifyAnswer"}},
+                    "text/html": {"schema": {"type": "string"}},
+                },
+            },
+            422: ERROR,
+        },
+    )
+    def verify(sha256: str, accept: Annotated[str | None, Header()] = None) -> Response:
+        answer = service.verify(_check_digest(sha256.lower()))
+        if accept is not None and "text/html" in accept.lower():
+            return HTMLResponse(verify_html(answer), status_code=200)
+        return JSONResponse(answer)
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             spec = get_openapi(
@@ -254,6 +277,8 @@ def create_app(hub: Hub, *, run_verifier: bool = True) -> FastAPI:
             }
             spec["security"] = [{"device": []}]
             spec["paths"][f"{protocol.API}/info"]["get"]["security"] = []
+            spec["components"]["schemas"]["VerifyAnswer"] = VERIFY_SCHEMA
+            spec["paths"][f"{protocol.API}/verify/{{sha256}}"]["get"]["security"] = []
             app.openapi_schema = spec
         return app.openapi_schema
 

@@ -6,8 +6,12 @@ like an upload, then submitted like a PUT; the receipts file written next to the
 carries the signed receipts (and any refusal) back to the school. Importing the same
 bundle twice changes nothing and writes the same receipts again.
 
-A bundle is not signed by the school's device: an officer carries it by hand, and every
-document's own signatures are verified by the hub as for any submission.
+The school's device signs the bundle (`bundle.sig`: HMAC-SHA256 over bundle.json's bytes,
+keyed with the SHA-256 of the device credential, which is what the hub keeps of it; see
+app.sync.protocol.sign_bundle). Before anything is stored, the hub refuses a bundle without
+that signature, one whose signature does not verify (altered after export, or not made by
+the device it names), and one from an unknown or revoked device or another school's device.
+Every document's own signatures are then verified as for any submission.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from sqlalchemy import select
 
 from app.sync import protocol
 from hub.config import Hub
-from hub.models import School
+from hub.models import Device, School
 from hub.service import HubError
 
 MAX_INDEX_BYTES = 64 * 1024 * 1024
@@ -48,6 +52,55 @@ def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes:
     return data
 
 
+_REEXPORT = "Không hồ sơ nào trong gói được nhận; hãy nhờ trường xuất lại gói (bundle export) và gửi lại."
+
+
+def check_device_signature(
+    hub: Hub, archive: zipfile.ZipFile, raw_index: bytes, index: protocol.BundleIndex, name: str
+) -> str:
+    """The id of the registered, unrevoked device of the bundle's school that signed it, or BundleError."""
+    if protocol.BUNDLE_SIGNATURE not in archive.namelist():
+        raise BundleError(
+            f"Gói {name} không có chữ ký của máy trường ({protocol.BUNDLE_SIGNATURE}): gói do phần mềm "
+            f"cũ tạo hoặc đã bị sửa. {_REEXPORT}"
+        )
+    try:
+        signature = json.loads(_read_member(archive, protocol.BUNDLE_SIGNATURE, 64 * 1024))
+        device_id = protocol.bundle_signature_device(signature)
+    except (json.JSONDecodeError, UnicodeDecodeError, protocol.ProtocolError):
+        raise BundleError(f"Chữ ký của gói {name} bị hỏng. {_REEXPORT}") from None
+    if index.device_id != device_id:
+        raise BundleError(f"Gói {name} ghi một máy nhưng chữ ký là của máy khác. {_REEXPORT}")
+    with hub.db.session() as s:
+        found = s.execute(
+            select(School.code, Device.credential_hash, Device.revoked_at)
+            .join(School, School.id == Device.school_id)
+            .where(Device.id == device_id)
+        ).first()
+    if found is None:
+        raise BundleError(
+            f"Máy đã ký gói {name} ({device_id}) không được Sở cấp quyền gửi học bạ. "
+            "Hãy cấp mã cho máy của trường (python -m hub device-add --school …) rồi nhờ trường xuất lại gói."
+        )
+    school_code, credential_hash, revoked_at = found
+    if revoked_at is not None:
+        raise BundleError(
+            f"Quyền gửi học bạ của máy đã ký gói {name} ({device_id}) đã bị thu hồi ngày "
+            f"{revoked_at:%d/%m/%Y}. Không hồ sơ nào được nhận; hãy cấp mã mới cho trường."
+        )
+    if school_code != index.school_code:
+        raise BundleError(
+            f"Gói {name} ghi trường {index.school_code} nhưng được ký bằng máy của trường {school_code}. "
+            f"{_REEXPORT}"
+        )
+    if not protocol.verify_bundle(signature, raw_index, credential_hash):
+        raise BundleError(
+            f"Chữ ký của gói {name} không khớp: gói đã bị sửa sau khi trường xuất, hoặc không do máy của "
+            f"trường tạo. {_REEXPORT}"
+        )
+    return device_id
+
+
 def import_bundle(hub: Hub, bundle: Path, receipts_out: Path) -> dict[str, Any]:
     service = hub.service
     try:
@@ -55,10 +108,9 @@ def import_bundle(hub: Hub, bundle: Path, receipts_out: Path) -> dict[str, Any]:
     except (OSError, zipfile.BadZipFile) as exc:
         raise BundleError(f"Không mở được tệp {bundle.name}: {exc}. Hãy chép lại tệp từ USB.") from None
     with archive:
+        raw_index = _read_member(archive, protocol.BUNDLE_INDEX, MAX_INDEX_BYTES)
         try:
-            index = protocol.BundleIndex.from_json(
-                json.loads(_read_member(archive, protocol.BUNDLE_INDEX, MAX_INDEX_BYTES))
-            )
+            index = protocol.BundleIndex.from_json(json.loads(raw_index))
         except (json.JSONDecodeError, UnicodeDecodeError, protocol.ProtocolError) as exc:
             raise BundleError(f"Tệp {bundle.name} không phải gói học bạ hợp lệ ({exc}).") from None
         with hub.db.session() as s:
@@ -68,6 +120,7 @@ def import_bundle(hub: Hub, bundle: Path, receipts_out: Path) -> dict[str, Any]:
                 f"Trường {index.school_code} chưa được đăng ký trên máy chủ. Hãy cấp mã cho trường "
                 "(python -m hub device-add --school …) rồi nhận lại gói."
             )
+        device_id = check_device_signature(hub, archive, raw_index, index, bundle.name)
         receipts: list[dict[str, Any]] = []
         refused: list[dict[str, Any]] = []
         new = again = 0
@@ -103,6 +156,7 @@ def import_bundle(hub: Hub, bundle: Path, receipts_out: Path) -> dict[str, Any]:
     return {
         "bundle": str(bundle),
         "school": index.school_code,
+        "device": device_id,
         "submissions": len(index.manifests),
         "new": new,
         "already_there": again,

@@ -325,3 +325,78 @@ class HubService:
         if sha is None:
             raise HubError(404, "not_found", f"Không có hồ sơ {submission_id} trên máy chủ.")
         return sha, self.store.read(sha)
+
+    # ------------------------------------------------------------------ public verification
+
+    def verify(self, sha256: str) -> dict[str, Any]:
+        """Whether the hub holds a document with these bytes, and whether it was superseded.
+
+        The bytes may be the file sent or the file as issued (before long-term extension).
+        A newer version is a submission of the same school naming this one's document id in
+        `supersedes`; the chain is followed to the newest, so the answer names the current one.
+        """
+        answer: dict[str, Any] = {
+            "sha256": sha256, "held": False, "status": "unknown", "hub_id": self.identity.hub_id,
+            "hub_name": self.identity.name, "document": None, "superseded_by": None, "receipt": None,
+            "message": "Máy chủ của Sở không có tài liệu nào mang mã này: tài liệu chưa được gửi lên Sở, "
+            "hoặc đã bị sửa sau khi phát hành.",
+        }  # fmt: skip
+        with self.db.session() as s:
+            row = s.scalar(
+                select(Submission)
+                .where((Submission.document_sha256 == sha256) | (Submission.issued_sha256 == sha256))
+                .order_by(Submission.id.desc())
+                .limit(1)
+            )
+            if row is None:
+                return answer
+            school = s.get(School, row.school_id)
+            newest = None
+            seen = {row.document_id}
+            current = row
+            while True:  # follow the corrections to the newest version
+                nxt = s.scalar(
+                    select(Submission)
+                    .where(
+                        Submission.supersedes == current.document_id, Submission.school_id == row.school_id
+                    )
+                    .order_by(Submission.version.desc(), Submission.id.desc())
+                    .limit(1)
+                )
+                if nxt is None or nxt.document_id in seen:
+                    break
+                seen.add(nxt.document_id)
+                newest = current = nxt
+            answer.update(
+                held=True,
+                receipt=json.loads(row.receipt),
+                document={
+                    "kind": row.kind,
+                    "document_id": row.document_id,
+                    "version": row.version,
+                    "year": row.year,
+                    "school_code": school.code if school else None,
+                    "received_at": iso(row.received_at),
+                    "matches": "document" if row.document_sha256 == sha256 else "issued",
+                    "verification": row.verification_status,
+                },
+            )
+            if newest is None:
+                answer.update(
+                    status="current",
+                    message=f"Máy chủ của Sở đang giữ đúng tài liệu này (phiên bản {row.version}, năm học "
+                    f"{row.year}) và đây là bản hiện hành: chưa bị thay thế.",
+                )
+            else:
+                answer.update(
+                    status="superseded",
+                    superseded_by={
+                        "document_id": newest.document_id,
+                        "version": newest.version,
+                        "sha256": newest.issued_sha256,
+                        "received_at": iso(newest.received_at),
+                    },
+                    message=f"Tài liệu này (phiên bản {row.version}) đã bị thay thế: nhà trường đã phát hành "
+                    f"bản điều chỉnh (phiên bản {newest.version}). Hãy dùng bản mới.",
+                )
+        return answer

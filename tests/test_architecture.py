@@ -23,7 +23,9 @@ def test_import_contracts_hold() -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # All contracts were checked, none silently skipped.
-    assert "Contracts: 4 kept, 0 broken." in proc.stdout, proc.stdout
+    assert "Contracts: 6 kept, 0 broken." in proc.stdout, proc.stdout
+    # The hub's import rule (architecture.md §1) is one of them: only app.sync.protocol of the app.
+    assert "The hub imports only app.sync.protocol of the app KEPT" in proc.stdout, proc.stdout
 
 
 def test_no_window_module_over_800_lines() -> None:

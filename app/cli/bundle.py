@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -21,6 +22,10 @@ def add_parser(sub: Any) -> None:
     export = actions.add_parser("export", help="ghi mọi hồ sơ chưa gửi vào một tệp .hbz")
     export.add_argument("--db", type=Path, required=True, dest="bundle_db")
     export.add_argument("--out", type=Path, required=True, dest="bundle_out")
+    export.add_argument(
+        "--credential-env", metavar="BIẾN", dest="bundle_credential_env",
+        help="biến môi trường chứa mã kết nối Sở cấp (máy chưa từng kết nối mạng): cất vào kho khoá, ký gói",
+    )  # fmt: skip
     receipts = actions.add_parser(
         "receipts", help="nhận tệp biên nhận Sở gửi về, đánh dấu hồ sơ đã được nhận"
     )
@@ -32,10 +37,18 @@ def run_args(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from app.models.db import open_database
     from app.sync.bundle import export_bundle, import_receipts
 
-    db = open_database(args.bundle_db.expanduser())
+    from app.cli.db_key import database_key
+
+    db = open_database(args.bundle_db.expanduser(), key=database_key(args.bundle_db.expanduser()))
     try:
         if args.bundle_action == "export":
-            result: Any = export_bundle(db, args.bundle_out.expanduser())
+            credential = None
+            if args.bundle_credential_env:
+                credential = os.environ.get(args.bundle_credential_env, "").strip()
+                if not credential:
+                    name = args.bundle_credential_env
+                    raise UserFacingError(f"Biến môi trường {name} không có mã kết nối Sở cấp.")
+            result: Any = export_bundle(db, args.bundle_out.expanduser(), credential=credential)
         else:
             result = import_receipts(db, args.receipts_file.expanduser())
     except UserFacingError as exc:

@@ -24,7 +24,9 @@ def run(
     if classes < 1 or students_per_class < 1:
         err.write("Lỗi: số lớp và số học sinh mỗi lớp phải lớn hơn 0.\n")
         return 2
-    db = open_database(db_path)
+    from app.cli.db_key import database_key
+
+    db = open_database(db_path, key=database_key(db_path))
     try:
         summary = create_demo_school(
             db, level=level, classes=classes, students_per_class=students_per_class, seed=seed

@@ -64,7 +64,9 @@ def run(
     from app.services import excel_export
     from app.services.access import SYSTEM
 
-    db = open_database(db_path)
+    from app.cli.db_key import database_key
+
+    db = open_database(db_path, key=database_key(db_path))
     try:
         class_id = excel_export.find_class(db, class_name)
         if kind == "class-list":

@@ -11,11 +11,15 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import config
 from app.i18n import set_language
 from app.models.db import Database, open_database
 from app.paths import default_data_dir, default_database_path
+
+if TYPE_CHECKING:
+    from app.ui.startup_guard import StartupGuard
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +44,28 @@ def process_age_ms() -> float | None:
     return age if 0 <= age < 3_600_000 else None
 
 
-def prepare_database(path: Path) -> Database:
+def prepare_database(path: Path, key: bytes | None = None) -> Database:
     """Open (creating and migrating if needed) the school's database; no school is made here:
-    a database without one starts the first-run wizard."""
-    return open_database(path)
+    a database without one starts the first-run wizard. `key`: an encrypted database's key."""
+    return open_database(path, key=key)
+
+
+def open_keyed(guard: StartupGuard, path: Path) -> Database:
+    """The key first (finishing an interrupted encryption; asking for the recovery code when this
+    PC's keyring lost it), then the guarded open with that key. Runs with the QApplication up."""
+    from app.services.encryption import key_for_opening
+    from app.services.keys import KeyMismatch, KeyMissing
+    from app.ui.recovery_code_dialog import ask_recovery_code
+
+    try:
+        key = key_for_opening(path, lock_held=True)
+    except (KeyMissing, KeyMismatch) as exc:
+        # Asks until a code fits or the person gives up (then the message says what to do).
+        if not ask_recovery_code(path, exc.message):
+            raise
+        key = key_for_opening(path, lock_held=True)
+    guard.key = key
+    return guard.open(lambda p: prepare_database(p, key))
 
 
 def demo_path(db_path: Path | None) -> Path:
@@ -63,7 +85,9 @@ def open_or_create_demo(path: Path) -> Database:
 
     started = time.perf_counter()
     if path.exists():
-        db = open_database(path)
+        from app.services.encryption import key_for_opening
+
+        db = open_database(path, key=key_for_opening(path))
         if not has_school(db):
             create_demo_school(db)  # one transaction: all of it or nothing
             log.info("demo school created in %s in %.1f s", path, time.perf_counter() - started)
@@ -79,7 +103,7 @@ def open_or_create_demo(path: Path) -> Database:
         db.dispose()
     os.replace(partial, path)
     log.info("demo school created in %.1f s", time.perf_counter() - started)
-    return open_database(path)
+    return open_database(path)  # a new demo file is never encrypted
 
 
 def run(db_path: Path | None, screenshot: Path | None = None, as_login: str | None = None) -> int:
@@ -99,7 +123,7 @@ def run(db_path: Path | None, screenshot: Path | None = None, as_login: str | No
         return 0
     try:
         code = run_application(
-            lambda: guard.open(prepare_database),
+            lambda: open_keyed(guard, path),
             path,
             screenshot=screenshot,
             process_age_ms=process_age_ms,

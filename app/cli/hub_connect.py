@@ -26,7 +26,9 @@ def run(db_path: Path, *, hub: str, credential_env: str, out: TextIO, err: TextI
     if not credential:
         err.write(f"Lỗi: biến môi trường {credential_env} chưa có mã kết nối Sở cấp.\n")
         return 2
-    db = open_database(db_path.expanduser())
+    from app.cli.db_key import database_key
+
+    db = open_database(db_path.expanduser(), key=database_key(db_path.expanduser()))
     try:
         connected = connect_device(db, hub, credential)
     except UserFacingError as exc:

@@ -74,7 +74,9 @@ def run(
     from app.models.db import open_database
     from app.services.access import SYSTEM
 
-    db = open_database(db_path)
+    from app.cli.db_key import database_key
+
+    db = open_database(db_path, key=database_key(db_path))
     try:
         if kind == "students":
             from app.services.excel_import import import_students_file

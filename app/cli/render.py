@@ -45,7 +45,9 @@ def run(
     if not db_path.exists():
         err.write(f"Lỗi: không có tệp cơ sở dữ liệu {db_path}.\n")
         return EXIT_REFUSED
-    db = open_database(db_path)
+    from app.cli.db_key import database_key
+
+    db = open_database(db_path, key=database_key(db_path))
     try:
         documents = _render(db, class_name, student, year, sheets)
     except UserFacingError as exc:

@@ -69,7 +69,9 @@ def run_args(command: str, args: argparse.Namespace, out: TextIO, err: TextIO) -
     if not db_path.exists():
         err.write(f"Lỗi: không có tệp cơ sở dữ liệu {db_path}.\n")
         return EXIT_REFUSED
-    db = open_database(db_path)
+    from app.cli.db_key import database_key
+
+    db = open_database(db_path, key=database_key(db_path))
     try:
         if command == "sign":
             result, code = _sign(db, args, err)

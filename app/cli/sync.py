@@ -33,7 +33,9 @@ def run(
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise in a task log
     policy = RetryPolicy() if retries is None else RetryPolicy(attempts=max(1, retries + 1))
     timeouts = Timeouts() if timeout is None else Timeouts(connect_s=timeout, read_s=timeout, write_s=timeout)
-    db = open_database(db_path.expanduser())
+    from app.cli.db_key import database_key
+
+    db = open_database(db_path.expanduser(), key=database_key(db_path.expanduser()))
     try:
         roots = tuple(c.dump() for c in trust_roots())  # for fetching revocation data (long-term)
         summary = run_sync(db, SyncOptions(hub_url=hub, policy=policy, timeouts=timeouts, trust_roots=roots))

@@ -13,6 +13,7 @@ from app.models.assessment import (
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.checklist_state import ChecklistLook
+from app.models.corrections import CorrectionRequest, TrustedRoot
 from app.models.documents import Document, DocumentFile, Signature
 from app.models.outbox import OutboxItem, SyncReceipt, SyncState
 from app.models.people import Certificate, Enrolment, Student, StudyHistory, UserAccount, UserRole
@@ -26,6 +27,7 @@ from app.models.school import (
     TeachingAssignment,
 )
 from app.models.snippets import CommentSnippet
+from app.models.transfers import ReceivedDocument, TransferIn, TransferOut
 
 __all__ = [
     "Attendance",
@@ -36,6 +38,7 @@ __all__ = [
     "ChecklistLook",
     "CommentSnippet",
     "Conduct",
+    "CorrectionRequest",
     "Document",
     "DocumentFile",
     "Enrolment",
@@ -44,6 +47,7 @@ __all__ = [
     "PrimaryAssessment",
     "PrimaryTrait",
     "Reassessment",
+    "ReceivedDocument",
     "School",
     "SchoolClass",
     "SchoolYear",
@@ -56,6 +60,9 @@ __all__ = [
     "SyncReceipt",
     "SyncState",
     "TeachingAssignment",
+    "TransferIn",
+    "TransferOut",
+    "TrustedRoot",
     "UserAccount",
     "UserRole",
     "YearComment",

@@ -167,3 +167,88 @@ for _table in ("signature", "document_file"):
 del _table, _event, _name, _row
 TRIGGERS.update(_DOCUMENTS)
 DOCUMENT_TRIGGERS = tuple(_DOCUMENTS)
+
+# Transfers (app.models.transfers): what was sent and received, and the documents received,
+# are kept as recorded: never changed, never deleted.
+_TRANSFERS: dict[str, str] = {}
+for _table in ("transfer_out", "transfer_in", "received_document"):
+    for _event in ("UPDATE", "DELETE"):
+        _name = f"{_table}_no_{_event.lower()}"
+        _TRANSFERS[_name] = f"""
+        CREATE TRIGGER IF NOT EXISTS {_name}
+        BEFORE {_event} ON {_table}
+        BEGIN
+            SELECT RAISE(ABORT, 'transfer records and received documents never change');
+        END
+    """
+del _table, _event, _name
+TRIGGERS.update(_TRANSFERS)
+TRANSFER_TRIGGERS = tuple(_TRANSFERS)
+
+# Corrections (app.models.corrections): a request's state only moves forward
+# (requested → approved | rejected, approved → issued); what was asked, by whom, about which
+# version never changes; the new version, once named, stays; nothing is deleted.
+_CORRECTIONS: dict[str, str] = {
+    "correction_request_forward_only": """
+        CREATE TRIGGER IF NOT EXISTS correction_request_forward_only
+        BEFORE UPDATE OF state ON correction_request
+        WHEN NEW.state IS NOT OLD.state AND NOT (
+            (OLD.state = 'requested' AND NEW.state IN ('approved', 'rejected'))
+            OR (OLD.state = 'approved' AND NEW.state = 'issued'))
+        BEGIN
+            SELECT RAISE(ABORT, 'a correction request only moves forward');
+        END
+    """,
+    "correction_request_fixed": """
+        CREATE TRIGGER IF NOT EXISTS correction_request_fixed
+        BEFORE UPDATE ON correction_request
+        WHEN NEW.uuid IS NOT OLD.uuid OR NEW.enrolment_id IS NOT OLD.enrolment_id
+            OR NEW.document_id IS NOT OLD.document_id OR NEW.reason IS NOT OLD.reason
+            OR NEW.requested_by_id IS NOT OLD.requested_by_id
+            OR NEW.requested_by_name IS NOT OLD.requested_by_name
+            OR NEW.requested_at IS NOT OLD.requested_at
+            OR (OLD.new_document_id IS NOT NULL AND NEW.new_document_id IS NOT OLD.new_document_id)
+        BEGIN
+            SELECT RAISE(ABORT, 'a correction request keeps what was asked');
+        END
+    """,
+    "correction_request_no_delete": """
+        CREATE TRIGGER IF NOT EXISTS correction_request_no_delete
+        BEFORE DELETE ON correction_request
+        BEGIN
+            SELECT RAISE(ABORT, 'correction requests are never deleted');
+        END
+    """,
+}
+# Scores and results behind an issued record: whatever writes them (a mark book a leader
+# unlocked after issuing, a script), the values of a student whose current record is issued
+# do not change, unless a correction of that record is approved (and not yet issued: issuing
+# the new version moves the request to 'issued', and the new issued version locks them again).
+_ISSUED_RECORD = """
+    EXISTS (SELECT 1 FROM document d WHERE d.enrolment_id = {row}.enrolment_id AND d.kind = 'record'
+            AND d.state = 'issued' AND NOT d.superseded)
+    AND NOT EXISTS (SELECT 1 FROM correction_request c WHERE c.enrolment_id = {row}.enrolment_id
+            AND c.state = 'approved')
+"""
+RECORD_VALUE_TABLES = (
+    "secondary_assessment", "primary_assessment", "reassessment", "primary_trait", "conduct",
+    "attendance", "year_comment", "award",
+)  # fmt: skip
+for _table in RECORD_VALUE_TABLES:
+    for _event, _when in (
+        ("INSERT", _ISSUED_RECORD.format(row="NEW")),
+        ("UPDATE", f"({_ISSUED_RECORD.format(row='OLD')}) OR ({_ISSUED_RECORD.format(row='NEW')})"),
+        ("DELETE", _ISSUED_RECORD.format(row="OLD")),
+    ):
+        _name = f"{_table}_issued_no_{_event.lower()}"
+        _CORRECTIONS[_name] = f"""
+        CREATE TRIGGER IF NOT EXISTS {_name}
+        BEFORE {_event} ON {_table}
+        WHEN {_when}
+        BEGIN
+            SELECT RAISE(ABORT, 'the record is issued: its values change only under an approved correction');
+        END
+    """
+del _table, _event, _when, _name
+TRIGGERS.update(_CORRECTIONS)
+CORRECTION_TRIGGERS = tuple(_CORRECTIONS)

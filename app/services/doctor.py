@@ -40,8 +40,12 @@ from app.services.wal_check import inspect_wal, shm_header_ok
 log = logging.getLogger(__name__)
 
 # (table, column) pairs whose values are SHA-256 names of files in the document store.
-# document_file: app.services.document_store (signed and draft records and sheets).
-DOCUMENT_REFERENCES: tuple[tuple[str, str], ...] = (("document_file", "sha256"),)
+# document_file: app.services.document_store (signed and draft records and sheets);
+# received_document: app.services.transfer_in (records and sheets received from other schools).
+DOCUMENT_REFERENCES: tuple[tuple[str, str], ...] = (
+    ("document_file", "sha256"),
+    ("received_document", "sha256"),
+)
 
 SEVERITY_OK = "ok"
 SEVERITY_WARNING = "warning"

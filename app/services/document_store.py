@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.models import DocumentFile, OutboxItem
+from app.models import DocumentFile, OutboxItem, ReceivedDocument
 from app.models.db import Database
 from app.services import safe_files
 from app.sync.documents import LocalDocuments, documents_dir_for
@@ -60,6 +60,7 @@ def read_document(db: Database, store_key: str, sha256: str) -> bytes:
 def _referenced(db: Database) -> set[str]:
     with db.read() as s:
         found = set(s.scalars(select(DocumentFile.sha256)))
+        found.update(s.scalars(select(ReceivedDocument.sha256)))  # records received in transfers
         # The sync worker's long-term extended copies live in the same store.
         for sha, send in s.execute(select(OutboxItem.sha256, OutboxItem.send_sha256)):
             found.add(sha)

@@ -49,6 +49,7 @@ from app.services.homeroom_types import (
     SummerEntry,
     subject_value_text,
 )
+from app.services.record_lock import require_values_open
 
 __all__ = [
     "AWARD_KINDS",
@@ -418,6 +419,7 @@ def _write(
         if pupil is None:
             raise NotFound("Học sinh này không (còn) học ở lớp này. Hãy tải lại danh sách lớp.")
         before = student_rows(data)[0]
+        require_values_open(s, [pupil.enrolment_id])  # issued records
         change(s, pupil, data, before)
         s.flush()
         after = student_rows(ClassData(s, class_id, only_student_id=student_id))[0]

@@ -46,6 +46,7 @@ from app.services.markbook_common import (
     students_of,
 )
 from app.services.markbook_results import SemesterResult, exempt, row_results, semester_result
+from app.services.record_lock import require_values_open
 from app.services.score_entry import (
     COLUMN_CK,
     COLUMN_COMMENT,
@@ -361,6 +362,7 @@ def set_scores(
             )
         ]
         refs = {ref.student_id: ref for ref in students}
+        require_values_open(s, [refs[sid].enrolment_id for sid, _, _ in parsed])  # issued records
         touched = sorted({sid for sid, _, _ in parsed})
         by_key = _assessments(s, [refs[sid].enrolment_id for sid in touched], subject_id)
         changes: list[tuple[int, str, str | None, str | None]] = []

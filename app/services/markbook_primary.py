@@ -63,6 +63,7 @@ from app.services.markbook_traits import (
     set_traits,
     trait_entity_id,
 )
+from app.services.record_lock import require_values_open
 from app.services.score_entry import CellEntry, EntryError, column_label, parse_comment, parse_integer_score
 
 __all__ = [
@@ -262,6 +263,7 @@ def set_primary_values(
         if has_test(subject.code, subject.periodic_test, opened.grade.number, period):
             parsers["test"] = parse_integer_score
         parsed = parse_batch(entries, students_of(s, class_id), opened.klass.name, parsers, column_label)
+        require_values_open(s, [ref.enrolment_id for ref, _, _ in parsed])  # issued records
         found = {
             a.enrolment_id: a
             for a in s.scalars(

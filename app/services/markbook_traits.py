@@ -33,6 +33,7 @@ from app.services.markbook_common import (
     previous_period,
     students_of,
 )
+from app.services.record_lock import require_values_open
 from app.services.score_entry import CellEntry, EntryError, column_label, parse_comment
 
 __all__ = [
@@ -192,6 +193,7 @@ def set_traits(
         parsers: dict[str, Callable[[str], object]] = dict.fromkeys(TRAIT_CODES, parse_rating)
         parsers |= {code + COMMENT_SUFFIX: parse_comment for code in TRAIT_CODES}
         parsed = parse_batch(entries, students_of(s, class_id), klass.name, parsers, trait_label)
+        require_values_open(s, [ref.enrolment_id for ref, _, _ in parsed])  # issued records
         found = {
             (t.enrolment_id, t.code): t
             for t in s.scalars(

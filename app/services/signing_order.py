@@ -44,6 +44,7 @@ from app.models.people import ROLE_PRINCIPAL, ROLE_VICE_PRINCIPAL
 from app.services.certificates import SEAL, find_certificate, school_of
 from app.services.record_sheets import class_sheets
 from app.services.records import class_records
+from app.services.sheet_versions import as_version, current_sheet_docs, stale_sheets
 
 ROLES = (d.ROLE_GVBM, d.ROLE_GVCN, d.ROLE_LEADER, d.ROLE_SEAL)
 BEFORE = {d.ROLE_GVBM: d.DRAFT, d.ROLE_GVCN: d.DRAFT, d.ROLE_LEADER: d.GVCN_SIGNED, d.ROLE_SEAL: d.APPROVED}
@@ -97,6 +98,8 @@ class PlanItem:
     student_code: str | None = None
     subject_code: str | None = None
     term: str | None = None
+    version: int | None = None  # a later version (a correction, a sheet signed again); None: 1
+    supersedes: str | None = None  # the uuid of the version a new sheet version replaces
 
     def to_json(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -153,7 +156,7 @@ def plan_signing(
         if role == d.ROLE_GVBM:
             items = _sheet_items(db, s, class_id, klass, signer, docs, subject_code)
         elif role == d.ROLE_GVCN:
-            items = _gvcn_items(db, class_id, docs)
+            items = _gvcn_items(db, s, class_id)
         else:
             items = _later_items(s, role, class_id, docs)
     return SigningPlan(role, class_id, *head, signer=signer, items=tuple(items))
@@ -246,64 +249,100 @@ def _sheet_items(
             raise SigningRefused(
                 f"{signer.full_name} không dạy môn nào ở lớp {klass.name}, nên không ký bảng điểm."
             )
+    del docs  # sheets are found by subject and term: a new version has its own uuid
+    current = current_sheet_docs(s, class_id)
+    sheets = [sheet for sheet in class_sheets(db, class_id) if sheet.subject_code in wanted]
+    stale = stale_sheets(db, sheets, current)
     items = []
-    for sheet in class_sheets(db, class_id):
-        if sheet.subject_code not in wanted:
-            continue
+    for sheet in sheets:
         subject, ta = taught[sheet.subject_code]
-        doc = docs.get(sheet.sheet_id)
+        key = (sheet.subject_code, sheet.term)
+        doc = current.get(key)
         label = f"{subject.name} — {TERM_LABELS[sheet.term]}"
+        uuid, version, supersedes = sheet.sheet_id, 1, None
+        if doc is not None:
+            uuid, version = doc.uuid, doc.version
         status, why = PENDING, None
-        if doc is not None and doc.state == d.GVBM_SIGNED:
+        if doc is not None and doc.state == d.GVBM_SIGNED and key not in stale:
             status = DONE
-        elif ta.locked_at is None:
-            status = BLOCKED
-            why = f"sổ điểm môn {subject.name} chưa khoá: hãy khoá sổ (kiểm tra điểm) trước khi ký bảng điểm"
+        else:
+            if doc is not None and doc.state == d.GVBM_SIGNED:  # changed since it was signed
+                version, supersedes = doc.version + 1, doc.uuid
+                uuid = as_version(sheet, version).sheet_id
+                label = f"{label} (ký lại, phiên bản {version}: điểm đã thay đổi sau khi ký)"
+            if ta.locked_at is None:
+                status = BLOCKED
+                why = (
+                    f"sổ điểm môn {subject.name} chưa khoá: hãy khoá sổ (kiểm tra điểm) "
+                    "trước khi ký bảng điểm"
+                )
         items.append(
             PlanItem(
-                sheet.sheet_id,
+                uuid,
                 d.KIND_SHEET,
                 label,
                 status,
                 why,
                 subject_code=sheet.subject_code,
                 term=sheet.term,
+                version=version if version > 1 else None,
+                supersedes=supersedes,
             )
         )
     return items
 
 
-def _gvcn_items(db: Database, class_id: int, docs: dict[str, Document]) -> list[PlanItem]:
+def _gvcn_items(db: Database, s: Session, class_id: int) -> list[PlanItem]:
+    sheets = class_sheets(db, class_id)
+    sheet_names = {(sheet.subject_code, sheet.term): f"{sheet.subject_name} ({TERM_LABELS[sheet.term]})"
+                   for sheet in sheets}  # fmt: skip
+    current_sheets = current_sheet_docs(s, class_id)
+    stale = stale_sheets(db, sheets, current_sheets)
+    # Records are found per student: a correction is a later version with its own uuid.
+    current = {student.student_code: doc for student, doc in current_records(s, [class_id])}
     items = []
-    sheet_names = {
-        sheet.sheet_id: f"{sheet.subject_name} ({TERM_LABELS[sheet.term]})"
-        for sheet in class_sheets(db, class_id)
-    }
     for record in class_records(db, class_id):
-        uuid, student = record.meta.record_id, record.student
-        doc = docs.get(uuid)
+        student = record.student
         code = student.student_code
         name = student.full_name
+        doc = current.get(code)
+        uuid = doc.uuid if doc is not None else record.meta.record_id
+        version = doc.version if doc is not None and doc.version > 1 else None
         if doc is not None and doc.state != d.DRAFT:
-            items.append(PlanItem(uuid, d.KIND_RECORD, name, DONE, student_code=code))
+            items.append(PlanItem(uuid, d.KIND_RECORD, name, DONE, student_code=code, version=version))
             continue
         promotion = getattr(record.results, "promotion", None)
         if promotion in WAITING:
             why = f"{WAITING[promotion]}; ký sau khi có kết quả đánh giá lại"
-            items.append(PlanItem(uuid, d.KIND_RECORD, name, SKIPPED, why, student_code=code))
+            items.append(PlanItem(uuid, d.KIND_RECORD, name, SKIPPED, why, code, version=version))
             continue
-        missing = [
-            sheet_names.get(ref.sheet_id, ref.subject_code)
-            for ref in record.sheets
-            if (sheet := docs.get(ref.sheet_id)) is None or sheet.state != d.GVBM_SIGNED
-        ]
-        if missing:
-            shown = ", ".join(missing[:4]) + (f" và {len(missing) - 4} bảng khác" if len(missing) > 4 else "")
-            why = f"chưa đủ chữ ký giáo viên bộ môn trên bảng điểm môn: {shown}"
-            items.append(PlanItem(uuid, d.KIND_RECORD, name, BLOCKED, why, student_code=code))
+        missing, changed = [], []
+        for ref in record.sheets:
+            key = (ref.subject_code, ref.term)
+            sheet = current_sheets.get(key)
+            shown = sheet_names.get(key, ref.subject_code)
+            if sheet is None or sheet.state != d.GVBM_SIGNED:
+                missing.append(shown)
+            elif key in stale:
+                changed.append(shown)
+        if missing or changed:
+            parts = []
+            if missing:
+                parts.append(f"chưa đủ chữ ký giáo viên bộ môn trên bảng điểm môn: {_few(missing)}")
+            if changed:
+                parts.append(
+                    f"bảng điểm môn {_few(changed)} đã thay đổi sau khi ký (kiểm tra lại hoặc đính chính): "
+                    "giáo viên bộ môn cần ký phiên bản mới"
+                )
+            why = "; ".join(parts)
+            items.append(PlanItem(uuid, d.KIND_RECORD, name, BLOCKED, why, code, version=version))
         else:
-            items.append(PlanItem(uuid, d.KIND_RECORD, name, PENDING, student_code=code))
+            items.append(PlanItem(uuid, d.KIND_RECORD, name, PENDING, student_code=code, version=version))
     return items
+
+
+def _few(names: list[str]) -> str:
+    return ", ".join(names[:4]) + (f" và {len(names) - 4} bảng khác" if len(names) > 4 else "")
 
 
 def current_records(s: Session, class_ids: Iterable[int]) -> list[tuple[Student, Document | None]]:
@@ -330,19 +369,21 @@ def current_records(s: Session, class_ids: Iterable[int]) -> list[tuple[Student,
 def _later_items(s: Session, role: str, class_id: int, docs: dict[str, Document]) -> list[PlanItem]:
     del docs  # records are found per enrolment: a correction has its own uuid
     items = []
+    why: str | None
     for student, doc in current_records(s, [class_id]):
         code = student.student_code
         name = student.full_name
         if doc is None or doc.state == d.DRAFT:
-            items.append(
-                PlanItem("", d.KIND_RECORD, name, BLOCKED, _NEEDED_BEFORE[d.ROLE_LEADER], student_code=code)
-            )
-        elif _RECORD_ORDER.index(doc.state) >= _RECORD_ORDER.index(AFTER[role]):
-            items.append(PlanItem(doc.uuid, d.KIND_RECORD, name, DONE, student_code=code))
+            why = _NEEDED_BEFORE[d.ROLE_LEADER]
+            items.append(PlanItem(doc.uuid if doc else "", d.KIND_RECORD, name, BLOCKED, why, code))
+            continue
+        version = doc.version if doc.version > 1 else None
+        why = None
+        if _RECORD_ORDER.index(doc.state) >= _RECORD_ORDER.index(AFTER[role]):
+            status = DONE
         elif doc.state == BEFORE[role]:
-            items.append(PlanItem(doc.uuid, d.KIND_RECORD, name, PENDING, student_code=code))
+            status = PENDING
         else:
-            items.append(
-                PlanItem(doc.uuid, d.KIND_RECORD, name, BLOCKED, _NEEDED_BEFORE[role], student_code=code)
-            )
+            status, why = BLOCKED, _NEEDED_BEFORE[role]
+        items.append(PlanItem(doc.uuid, d.KIND_RECORD, name, status, why, student_code=code, version=version))
     return items

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.documents.record import with_sheet_hashes
+from app.documents.record import TranscriptRecord
 from app.documents.render import render_record, render_sheet
 from app.errors import UserFacingError
 from app.models import (
@@ -41,9 +41,11 @@ from app.models.base import utcnow
 from app.models.db import Database
 from app.services import audit
 from app.services.certificates import school_of
+from app.services.corrections_issue import supersede_previous
 from app.services.document_store import StoredDocument, read_document, store_document
 from app.services.record_sheets import class_sheets
 from app.services.records import class_records
+from app.services.sheet_versions import SheetDoc, as_version, current_sheet_docs
 from app.services.signing_order import AFTER, BEFORE, PENDING, PlanItem, SigningPlan, SigningRefused
 from app.signing.batch import BatchOptions, BatchResult, DocStatus, DocumentResult, SignJob, sign_batch
 from app.signing.errors import DemoSignerRefusedError
@@ -52,8 +54,16 @@ from app.signing.roles import Role
 from app.signing.signers import SignerSpec
 from app.signing.worker import TokenWorker
 from app.sync.outbox import enqueue
+from app.sync.state import read_state
 
 WORK_DIR = "signing-work"
+SHEET_CHANGED = "Giá trị trong bảng điểm thay đổi sau khi ký (kiểm tra lại trong hè hoặc đính chính học bạ)."
+# Named points of a batch, for crash tests (a hook may kill the process there): the drafts
+# stored and their rows committed; a document signed into its work file; its signed file in
+# the store (no row yet); its rows committed.
+POINTS = ("drafts_stored", "signed", "file_stored", "committed")
+Hook = Callable[[str, str], None]  # (point, document uuid)
+
 SIGNING_ROLE = {
     d.ROLE_GVBM: Role.GVBM,
     d.ROLE_GVCN: Role.GVCN,
@@ -84,6 +94,7 @@ class SigningRun:
     stopped_by: str | None = None  # the token problem that stopped the batch
     cancelled: bool = False
     total_ms: float = 0.0
+    timestamp_note: str | None = None  # why signatures went without their timestamp (offline)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -106,6 +117,13 @@ def work_dir(db: Database) -> Path:
     return Path(db.path).parent / WORK_DIR
 
 
+def timestamp_server(db: Database) -> str | None:
+    """The configured RFC 3161 server (the sync settings' one), or None."""
+    with db.read() as s:
+        state = read_state(s)
+        return state.timestamp_url if state is not None else None
+
+
 def run_signing(
     db: Database,
     plan: SigningPlan,
@@ -115,6 +133,7 @@ def run_signing(
     worker: TokenWorker | None = None,
     cancel: threading.Event | None = None,
     on_progress: Callable[[ItemResult], None] | None = None,
+    hook: Hook | None = None,
 ) -> SigningRun:
     """Sign `plan.pending` with `spec` (a token on `worker`'s thread, or the demo signer)."""
     try:
@@ -128,6 +147,8 @@ def run_signing(
             return SigningRun(plan.role, plan.class_name, plan.signer.full_name, spec.is_demo, ())
         spec = replace(spec, expected_cert_sha256=plan.signer.certificate_sha256)
         sources = _prepare_sources(db, plan, pending)
+        if hook is not None:
+            hook("drafts_stored", "")
         role = SIGNING_ROLE[plan.role]
         out = work_dir(db)
         jobs = [
@@ -139,12 +160,13 @@ def run_signing(
             display_name=plan.signer.full_name,
             title=plan.signer.title,
             organisation=plan.school_name,
+            timestamp_url=timestamp_server(db),  # architecture.md §5: each signature timestamped
         )
         results: list[ItemResult] = []
 
         def progress(result: DocumentResult) -> None:
             item = pending[result.index]
-            outcome = _record_result(db, plan, item, jobs[result.index], result, spec.is_demo)
+            outcome = _record_result(db, plan, item, jobs[result.index], result, spec.is_demo, hook)
             results.append(outcome)
             if on_progress is not None:
                 on_progress(outcome)
@@ -161,6 +183,7 @@ def run_signing(
         return SigningRun(
             plan.role, plan.class_name, plan.signer.full_name, batch.demo, tuple(results), stopped,
             batch.cancelled, batch.total_ms,
+            timestamp_note=batch.timestamps.offline_note if batch.timestamps is not None else None,
         )  # fmt: skip
     finally:
         if pin is not None:
@@ -168,12 +191,24 @@ def run_signing(
 
 
 def _record_result(
-    db: Database, plan: SigningPlan, item: PlanItem, job: SignJob, result: DocumentResult, demo: bool
+    db: Database,
+    plan: SigningPlan,
+    item: PlanItem,
+    job: SignJob,
+    result: DocumentResult,
+    demo: bool,
+    hook: Hook | None = None,
 ) -> ItemResult:
     if result.status is not DocStatus.SIGNED:
         return ItemResult(item.document_uuid, item.label, result.status.value, result.message)
+    if hook is not None:
+        hook("signed", item.document_uuid)
     stored = store_document(db, job.output.read_bytes())  # durable before the row refers to it
+    if hook is not None:
+        hook("file_stored", item.document_uuid)
     commit_signature(db, plan, item, stored, demo)
+    if hook is not None:
+        hook("committed", item.document_uuid)
     with contextlib.suppress(FileNotFoundError):
         job.output.unlink()  # our own work file; the stored copy is the document now
     return ItemResult(item.document_uuid, item.label, "signed", None, stored.sha256)
@@ -207,6 +242,8 @@ def commit_signature(
         if doc.state == d.ISSUED:
             doc.issued_at = utcnow()
         s.flush()
+        if final and doc.supersedes is not None:
+            supersede_previous(s, doc, actor=signer.login)
         audit.append(
             s, actor=signer.login, action="document.issue" if doc.state == d.ISSUED else "document.sign",
             entity="document", entity_id=doc.uuid,
@@ -228,30 +265,54 @@ def commit_signature(
 # --- the files to sign ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _NewDoc:
+    """What a document row needs when the batch creates it (a first draft, a sheet's new version)."""
+
+    kind: str
+    code: str | None  # student code (record) or subject code (sheet)
+    term: str | None
+    version: int = 1
+    supersedes: str | None = None
+
+
 def _prepare_sources(db: Database, plan: SigningPlan, pending: tuple[PlanItem, ...]) -> dict[str, bytes]:
     wanted = {i.document_uuid for i in pending if i.status == PENDING}
     if plan.role == d.ROLE_GVBM:
-        rendered = {
-            sh.sheet_id: (sh, render_sheet(sh))
-            for sh in class_sheets(db, plan.class_id)
-            if sh.sheet_id in wanted
-        }
-        sheet_pdfs = {k: v[1].pdf for k, v in rendered.items()}
-        return _store_drafts(
-            db, plan, sheet_pdfs, {k: ("sheet", v[0].subject_code, v[0].term) for k, v in rendered.items()}
-        )
-    if plan.role == d.ROLE_GVCN:
-        with db.read() as s:
-            signed = {doc.uuid: doc.current_sha256 for doc in s.scalars(
-                select(Document).where(Document.class_id == plan.class_id, Document.kind == d.KIND_SHEET,
-                                       Document.state == d.GVBM_SIGNED))}  # fmt: skip
+        by_key = {(i.subject_code, i.term): i for i in pending if i.document_uuid in wanted}
         pdfs: dict[str, bytes] = {}
-        keys: dict[str, tuple[str, str | None, str | None]] = {}
+        keys: dict[str, _NewDoc] = {}
+        for sheet in class_sheets(db, plan.class_id):
+            item = by_key.get((sheet.subject_code, sheet.term))
+            if item is None:
+                continue
+            version = item.version or 1
+            pdfs[item.document_uuid] = render_sheet(as_version(sheet, version)).pdf
+            keys[item.document_uuid] = _NewDoc(
+                "sheet", sheet.subject_code, sheet.term, version, item.supersedes
+            )
+        return _store_drafts(db, plan, pdfs, keys)
+    if plan.role == d.ROLE_GVCN:
+        by_student = {i.student_code: i for i in pending if i.document_uuid in wanted}
+        with db.read() as s:
+            sheets = current_sheet_docs(s, plan.class_id)
+            metas = {
+                doc.uuid: (doc.version, doc.supersedes, doc.supersede_reason)
+                for doc in s.scalars(select(Document).where(Document.uuid.in_(wanted)))
+            }
+        pdfs = {}
+        keys = {}
         for record in class_records(db, plan.class_id):
-            if record.meta.record_id in wanted:
-                hashes = {k: v for k, v in signed.items() if v}
-                pdfs[record.meta.record_id] = render_record(with_sheet_hashes(record, hashes)).pdf
-                keys[record.meta.record_id] = ("record", record.student.student_code, None)
+            item = by_student.get(record.student.student_code)
+            if item is None:
+                continue
+            uuid = item.document_uuid
+            version, supersedes, reason = metas.get(uuid, (1, None, None))
+            meta = replace(
+                record.meta, record_id=uuid, version=version, supersedes=supersedes, supersede_reason=reason
+            )
+            pdfs[uuid] = render_record(_with_current_sheets(replace(record, meta=meta), sheets)).pdf
+            keys[uuid] = _NewDoc("record", record.student.student_code, None)
         return _store_drafts(db, plan, pdfs, keys)
     with db.read() as s:
         found = s.execute(
@@ -265,11 +326,24 @@ def _prepare_sources(db: Database, plan: SigningPlan, pending: tuple[PlanItem, .
     return {uuid: read_document(db, key, sha) for uuid, key, sha in found}
 
 
+def _with_current_sheets(
+    record: TranscriptRecord, sheets: dict[tuple[str, str], SheetDoc]
+) -> TranscriptRecord:
+    """The record referring to the current signed version of each sheet, by id and SHA-256."""
+    refs = []
+    for ref in record.sheets:
+        sheet = sheets.get((ref.subject_code, ref.term))
+        if sheet is not None and sheet.state == d.GVBM_SIGNED:
+            ref = replace(ref, sheet_id=sheet.uuid, sha256=sheet.sha256)
+        refs.append(ref)
+    return replace(record, sheets=tuple(refs))
+
+
 def _store_drafts(
     db: Database,
     plan: SigningPlan,
     pdfs: dict[str, bytes],
-    keys: dict[str, tuple[str, str | None, str | None]],
+    keys: dict[str, _NewDoc],
 ) -> dict[str, bytes]:
     stored = {uuid: store_document(db, pdf) for uuid, pdf in pdfs.items()}  # files first, rows after
     with db.write() as s:
@@ -278,7 +352,7 @@ def _store_drafts(
         for uuid, file in stored.items():
             doc = s.scalar(select(Document).where(Document.uuid == uuid))
             if doc is None:
-                doc = _new_document(s, klass, uuid, *keys[uuid])
+                doc = _new_document(s, klass, uuid, keys[uuid])
             if doc.state != d.DRAFT:
                 raise SigningRefused(f"Tài liệu {uuid} không còn ở trạng thái nháp. Hãy mở lại danh sách ký.")
             if doc.current_sha256 != file.sha256:
@@ -294,11 +368,14 @@ def _store_drafts(
     return pdfs
 
 
-def _new_document(
-    s: Session, klass: SchoolClass, uuid: str, kind: str, code: str | None, term: str | None
-) -> Document:
-    common = dict(uuid=uuid, kind=kind, class_id=klass.id, school_year_id=klass.school_year_id, version=1,
-                  state=d.DRAFT, superseded=False)  # fmt: skip
+def _new_document(s: Session, klass: SchoolClass, uuid: str, new: _NewDoc) -> Document:
+    kind, code, term = new.kind, new.code, new.term
+    common: dict[str, object] = dict(
+        uuid=uuid, kind=kind, class_id=klass.id, school_year_id=klass.school_year_id,
+        version=new.version, supersedes=new.supersedes, state=d.DRAFT, superseded=False,
+    )  # fmt: skip
+    if new.supersedes is not None:
+        common["supersede_reason"] = SHEET_CHANGED
     school_id = school_of(s).id
     if kind == d.KIND_SHEET:
         subject_id = s.scalar(

@@ -76,6 +76,7 @@ class ActiveSigner:
     use_raw_mechanism: bool = False
     always_authenticate: bool = False
     spec: SignerSpec | None = None
+    reserve_without_timestamp: int | None = None  # /Contents room, worked out once per batch
 
     def translate(self, exc: BaseException) -> SigningError | None:
         """The batch-stopping error `exc` stands for, or None if it concerns the document only."""

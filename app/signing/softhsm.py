@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pkcs11 import Attribute, KeyType, ObjectClass
@@ -86,24 +87,46 @@ def generate_key(
 ) -> Issued:
     """An RSA key pair made on the token, certified by `certify`, certificate stored beside it."""
     with tokens.session(module_path, ref, Pin(pin), rw=True) as opened:
-        private_template = {Attribute.SIGN: True, Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False}
-        if always_authenticate:
-            private_template[Attribute.ALWAYS_AUTHENTICATE] = True
-        public, _private = opened.generate_keypair(
-            KeyType.RSA,
-            bits,
-            id=cka_id,
-            label=label,
-            store=True,
-            private_template=private_template,
-        )
-        public_key = rsa.RSAPublicNumbers(
-            int.from_bytes(public[Attribute.PUBLIC_EXPONENT], "big"),
-            int.from_bytes(public[Attribute.MODULUS], "big"),
-        ).public_key()
+        public_key = _new_key_pair(opened, cka_id, label, always_authenticate, bits)
         issued = certify(public_key)
         _store_certificate(opened, issued.der, cka_id=cka_id, label=label)
         return issued
+
+
+def generate_key_pair(
+    module_path: str,
+    ref: tokens.TokenRef,
+    pin: str,
+    *,
+    cka_id: bytes,
+    label: str,
+    always_authenticate: bool = False,
+    bits: int = 2048,
+) -> rsa.RSAPublicKey:
+    """An RSA key pair made on the token, for a CA outside this process to certify (then
+    `store_certificate` puts the certificate beside it)."""
+    with tokens.session(module_path, ref, Pin(pin), rw=True) as opened:
+        return _new_key_pair(opened, cka_id, label, always_authenticate, bits)
+
+
+def _new_key_pair(
+    opened: Any, cka_id: bytes, label: str, always_authenticate: bool, bits: int
+) -> rsa.RSAPublicKey:
+    private_template = {Attribute.SIGN: True, Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False}
+    if always_authenticate:
+        private_template[Attribute.ALWAYS_AUTHENTICATE] = True
+    public, _private = opened.generate_keypair(
+        KeyType.RSA,
+        bits,
+        id=cka_id,
+        label=label,
+        store=True,
+        private_template=private_template,
+    )
+    return rsa.RSAPublicNumbers(
+        int.from_bytes(public[Attribute.PUBLIC_EXPONENT], "big"),
+        int.from_bytes(public[Attribute.MODULUS], "big"),
+    ).public_key()
 
 
 def store_certificate(

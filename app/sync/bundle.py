@@ -7,6 +7,13 @@ imports it with `python -m hub import-bundle`, through the hub's idempotent subm
 path, and hands back a receipts file; `import_receipts` verifies each receipt against
 the hub key and marks the items accepted, exactly as an online sync would.
 
+The device signs every bundle (`bundle.sig`, app.sync.protocol.sign_bundle: HMAC-SHA256
+over bundle.json with the SHA-256 of its credential, which is what the hub keeps of it), so
+the hub refuses a bundle that was altered after export, or that comes from an unknown or
+revoked device. The credential comes from the OS keyring (stored by hub-connect), or, for a
+school that has never been online, is given once to the export (`credential=`), which
+stores it in the keyring for the next time.
+
 Documents go out as signed: the long-term extension needs a timestamp server online.
 """
 
@@ -25,8 +32,8 @@ from app.errors import UserFacingError
 from app.models.audit import GENESIS_HASH, AuditEntry
 from app.models.base import utcnow
 from app.models.db import Database
-from app.models.outbox import ACCEPTED, NEEDS_ATTENTION, WAITING_STATES, OutboxItem
-from app.sync import outbox, protocol
+from app.models.outbox import ACCEPTED, NEEDS_ATTENTION, WAITING_STATES, OutboxItem, SyncState
+from app.sync import credentials, outbox, protocol
 from app.sync.documents import DocumentMissing, LocalDocuments, documents_dir_for
 from app.sync.lock import SyncLock
 from app.sync.state import get_state
@@ -57,9 +64,40 @@ class ReceiptsResult:
         return asdict(self)
 
 
-def export_bundle(db: Database, out: Path) -> ExportResult:
+NO_CREDENTIAL = (
+    "Máy này chưa có mã kết nối Sở cấp nên không ký được gói học bạ. Hãy nhập mã kết nối "
+    "(Kết nối máy này với Sở, hoặc: bundle export --credential-env BIẾN) rồi xuất lại."
+)
+
+
+def _device_credential(db: Database, given: str | None) -> tuple[str, str]:
+    """(device id, credential) to sign the bundle with; a given one is kept in the keyring."""
+    if given is not None:
+        try:
+            device_id, credential = protocol.parse_credential(given)
+        except protocol.ProtocolError:
+            raise UserFacingError(
+                "Mã kết nối không đúng dạng (bắt đầu bằng hbd1.). Hãy chép lại đủ mã Sở đã cấp.",
+                field="credential",
+            ) from None
+        credentials.store(device_id, credential)
+        with db.write() as s:
+            get_state(s).device_id = device_id  # the hub's key is pinned by the first receipts file
+        return device_id, credential
+    with db.read() as s:
+        state = s.get(SyncState, 1)
+        known = state.device_id if state is not None else None
+    stored = credentials.load(known) if known else None
+    if known is None or stored is None:
+        raise UserFacingError(NO_CREDENTIAL, field="credential")
+    return known, stored
+
+
+def export_bundle(db: Database, out: Path, *, credential: str | None = None) -> ExportResult:
+    """Write every unsent item into `out`, signed by this device (`credential`: see the module)."""
     documents = LocalDocuments(documents_dir_for(db.path), db.key)
     with SyncLock(db.path):
+        signing_device, secret = _device_credential(db, credential)
         with db.write() as s:
             outbox.reset_stale_marks(s)
             state = get_state(s)
@@ -96,7 +134,7 @@ def export_bundle(db: Database, out: Path) -> ExportResult:
             audit_head=head,
             manifests=tuple(m for _i, m, _k, _h in entries),
         )
-        written, damaged = _write_zip(out, index, entries, documents)
+        written, damaged = _write_zip(out, index, entries, documents, (signing_device, secret))
         with db.write() as s:  # only after the file is durably written
             for item_id, *_rest in entries:
                 row = s.get(OutboxItem, item_id)
@@ -120,6 +158,7 @@ def _write_zip(
     index: protocol.BundleIndex,
     entries: list[tuple[int, protocol.Manifest, str, str]],
     documents: LocalDocuments,
+    device: tuple[str, str],
 ) -> tuple[int, set[int]]:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
@@ -141,7 +180,10 @@ def _write_zip(
             final = protocol.BundleIndex(
                 index.school_code, index.device_id, index.created_at, index.audit_head, kept
             )
-            archive.writestr(protocol.BUNDLE_INDEX, json.dumps(final.to_json(), ensure_ascii=False, indent=1))
+            raw_index = json.dumps(final.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
+            archive.writestr(protocol.BUNDLE_INDEX, raw_index)
+            signature = protocol.sign_bundle(raw_index, *device)
+            archive.writestr(protocol.BUNDLE_SIGNATURE, json.dumps(signature, indent=1))
         with tmp.open("rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, out)

@@ -1,14 +1,17 @@
 """Long-term validation at sync time: extend issued PDFs from PAdES B-B towards B-LTA.
 
-Documents are signed offline (B-B). When the PC is online and a timestamp server is
-configured, before a document's manifest is frozen for sending:
+With a timestamp server configured, every signature already carries its signature
+timestamp from signing time (app.signing.timestamps: B-T), or got one late, before the next
+signer signed. When the PC is online, before a document's manifest is frozen for sending:
 
-1. the LAST signature (the seal's) gets a signature timestamp from the timestamp server,
+1. the LAST signature (the seal's) gets a signature timestamp if it was made offline,
    written as an unsigned attribute into its CMS, in place, in the room its /Contents
    reserved (the bytes a signature covers exclude its own /Contents, and no later
    signature covers the last one's, so every signature stays intact). This is the
    signature-timestamp approach of architecture.md §5: pyHanko's AdES validator reports a
-   B-B signature upgraded only by a document timestamp as INDETERMINATE;
+   B-B signature upgraded only by a document timestamp as INDETERMINATE
+   (AdESIndeterminate.SIG_CONSTRAINTS_FAILURE with pyHanko 0.38) — which is what remains
+   for an earlier signature made offline and covered by a later one made offline too;
 2. the certificates and revocation data (OCSP, CRL) of every signature and timestamp are
    fetched and stored in the document security store (DSS), in an incremental update;
 3. a document timestamp over the whole file closes it (B-LTA), its own validation data in

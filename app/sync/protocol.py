@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 import uuid
@@ -47,6 +48,8 @@ RECEIPT_TYPE = "hocba-receipt"
 BUNDLE_FORMAT = "hocba-bundle/1"
 RECEIPTS_FORMAT = "hocba-receipts/1"
 BUNDLE_INDEX = "bundle.json"
+BUNDLE_SIGNATURE = "bundle.sig"  # the device's HMAC over bundle.json's exact bytes
+BUNDLE_MAC = "hmac-sha256/device-credential-sha256"
 CREDENTIAL_PREFIX = "hbd1"
 
 # Submission ids are derived from what they carry, so enqueuing the same document version
@@ -512,6 +515,42 @@ class BundleIndex:
         _require(all(m.school_code == school for m in parsed), "bundle mixes schools")
         _require(is_sha256(data.get("audit_head")), "bad bundle audit head")
         return cls(school, data.get("device_id"), str(data.get("created_at")), data["audit_head"], parsed)
+
+
+def _bundle_mac(index_bytes: bytes, stored_credential_hash: str) -> str:
+    return hmac.new(bytes.fromhex(stored_credential_hash), index_bytes, hashlib.sha256).hexdigest()
+
+
+def sign_bundle(index_bytes: bytes, device_id: str, credential: str) -> dict[str, Any]:
+    """`bundle.sig`: the device's HMAC-SHA256 over `bundle.json`'s exact bytes.
+
+    The key is the SHA-256 of the device credential: the one thing about the credential
+    the hub keeps (`credential_hash`), so the hub can check it, and no new key has to be
+    registered (a school that sends only by USB never reaches the hub to register one).
+    `bundle.json` names every document by SHA-256, so the MAC covers the PDFs too.
+    """
+    return {
+        "alg": BUNDLE_MAC,
+        "device_id": device_id,
+        "mac": _bundle_mac(index_bytes, credential_hash(credential)),
+    }
+
+
+def bundle_signature_device(signature: object) -> str:
+    """The device id a `bundle.sig` claims (ProtocolError if it is not one)."""
+    if not isinstance(signature, dict) or signature.get("alg") != BUNDLE_MAC:
+        raise ProtocolError("not a bundle signature")
+    device_id, mac = signature.get("device_id"), signature.get("mac")
+    _require(is_uuid(device_id) and isinstance(mac, str) and bool(_HEX64.match(mac)), "bad bundle signature")
+    return str(device_id)
+
+
+def verify_bundle(signature: object, index_bytes: bytes, stored_credential_hash: str) -> bool:
+    """Whether `signature` is the device's MAC over `index_bytes` (constant-time compare)."""
+    bundle_signature_device(signature)
+    assert isinstance(signature, dict)
+    expected = _bundle_mac(index_bytes, stored_credential_hash)
+    return hmac.compare_digest(expected, str(signature["mac"]))
 
 
 def receipts_file(hub: Info, receipts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -69,10 +69,22 @@ def _audit_page(ctx: UiContext) -> QWidget:
     return AuditPage(ctx.db, ctx.actor, ctx.database_path, current_scheduler())
 
 
+def _signing_page(ctx: UiContext) -> QWidget:
+    from app.ui.pages.signing_page import SigningPage
+
+    return SigningPage(ctx.db, ctx.actor, data_dir=ctx.data_dir)
+
+
 def _sync_page(ctx: UiContext) -> QWidget:
     from app.ui.pages.sync_page import SyncPage
 
     return SyncPage(ctx.db, ctx.actor)
+
+
+def _reports_page(ctx: UiContext) -> QWidget:
+    from app.ui.pages.reports_page import ReportsPage
+
+    return ReportsPage(ctx.db, ctx.actor)
 
 
 def _settings_page(ctx: UiContext) -> QWidget:
@@ -88,9 +100,13 @@ AREAS: tuple[Area, ...] = (
         "homeroom", "Chủ nhiệm", "Rèn luyện, chuyên cần, nhận xét và xét lên lớp của lớp chủ nhiệm.",
         _homeroom_page,
     ),
-    Area("signing", "Ký số", "Ký học bạ bằng chữ ký số theo đúng thứ tự.", None),
+    Area("signing", "Ký số", "Ký học bạ bằng chữ ký số theo đúng thứ tự.", _signing_page),
     Area("sync", "Đồng bộ", "Gửi học bạ đã phát hành lên Sở.", _sync_page),
     Area("lookup", "Tra cứu", "Tìm học sinh, xem và xác minh học bạ.", None),
+    Area(
+        "reports", "Báo cáo", "Tiến độ học bạ từng lớp và toàn trường; ai còn thiếu chứng thư số; xuất Excel.",
+        _reports_page, lambda actor: actor.is_leader or actor.is_admin,
+    ),
     Area(
         "setup", "Thiết lập trường", "Thông tin trường, năm học, lớp, môn học, giáo viên và tài khoản.",
         _setup_page, _admins,

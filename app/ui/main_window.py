@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFrame,
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
 
         self._make_menus()
         self._make_status_bar(database_path)
+        self.setAcceptDrops(True)  # a PDF or a transfer package dropped here is verified
+        self.verify_dialogs: list[QWidget] = []
         self._show_status(self.class_page.status_text or _("Sẵn sàng."))
 
     def _page_built(self, page: QWidget) -> None:
@@ -210,6 +213,11 @@ class MainWindow(QMainWindow):
             self.backup_action.triggered.connect(self._back_up_now)
             file_menu.addAction(self.backup_action)
             file_menu.addSeparator()
+        self.verify_file_action = QAction(_("&Xác minh tệp…"), self)
+        self.verify_file_action.setToolTip(_("Kiểm tra chữ ký số của một học bạ PDF hoặc gói chuyển trường"))
+        self.verify_file_action.triggered.connect(self.choose_file_to_verify)
+        file_menu.addAction(self.verify_file_action)
+        file_menu.addSeparator()
         self.quit_action = QAction(_("&Thoát"), self)
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -259,6 +267,40 @@ class MainWindow(QMainWindow):
         elif isinstance(page, ClassPage) and isinstance(class_id, int):
             page.select_class(class_id)
         return True
+
+    # -- verify any file (dialogs/verify_file.py) ---------------------------------------------
+
+    @Slot()
+    def choose_file_to_verify(self) -> None:
+        from app.ui.dialogs.verify_file import choose_file
+
+        path = choose_file(self)
+        if path is not None:
+            self.verify_file(path)
+
+    def verify_file(self, path: Path) -> QWidget:
+        from app.ui.dialogs.verify_file import open_verify_dialog
+
+        dialog = open_verify_dialog(path, self.context.db, self)
+        self.verify_dialogs = [d for d in self.verify_dialogs if shiboken6.isValid(d)] + [dialog]
+        return dialog
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        from app.ui.dialogs.verify_file import dropped_files
+
+        if dropped_files(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        from app.ui.dialogs.verify_file import dropped_files
+
+        files = dropped_files(event.mimeData())
+        for path in files:
+            self.verify_file(path)
+        if files:
+            event.acceptProposedAction()
 
     @Slot()
     def _back_up_now(self) -> None:

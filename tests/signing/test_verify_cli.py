@@ -30,7 +30,7 @@ def _signed(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_verify_trusted_file_exits_zero(tmp_path: Path) -> None:
     pdf, root = _signed(tmp_path)
-    proc = run_app("verify", str(pdf), "--trust", str(root))
+    proc = run_app("verify", "--json", str(pdf), "--trust", str(root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
     assert report["ok"] is True and report["file"] == str(pdf)
@@ -42,23 +42,23 @@ def test_verify_trusted_file_exits_zero(tmp_path: Path) -> None:
 
 def test_verify_untrusted_or_tampered_exits_one(tmp_path: Path) -> None:
     pdf, root = _signed(tmp_path)
-    untrusted = run_app("verify", str(pdf))
+    untrusted = run_app("verify", "--json", str(pdf))
     assert untrusted.returncode == 1
     assert json.loads(untrusted.stdout)["signatures"][0]["trusted"] is False
     data = bytearray(pdf.read_bytes())
     data[data.index(b"stream", 200) + 20] ^= 0x01
     pdf.write_bytes(bytes(data))
-    tampered = run_app("verify", str(pdf), "--trust", str(root))
+    tampered = run_app("verify", "--json", str(pdf), "--trust", str(root))
     assert tampered.returncode == 1
     assert json.loads(tampered.stdout)["summary"].startswith("Tài liệu đã bị sửa sau khi ký")
 
 
 def test_verify_unreadable_inputs_exit_two(tmp_path: Path) -> None:
     missing = run_app("verify", str(tmp_path / "khong-co.pdf"))
-    assert missing.returncode == 2 and "không đọc được tệp" in missing.stderr
+    assert missing.returncode == 2 and "không đọc được tệp" in missing.stderr.lower()
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"not a pdf")
-    proc = run_app("verify", str(junk))
+    proc = run_app("verify", "--json", str(junk))
     assert proc.returncode == 2 and "Không đọc được tệp PDF" in json.loads(proc.stdout)["problem"]
     bad_root = tmp_path / "root.pem"
     bad_root.write_bytes(b"garbage")

@@ -9,6 +9,7 @@ roles' modes (certify, lock) of app.signing.roles, like the product's batch does
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
 from dataclasses import dataclass
@@ -21,9 +22,18 @@ from certomancer.registry import CertomancerConfig, PKIArchitecture
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko.sign.validation.ades import ades_lta_validation
+from pyhanko.sign.validation.policy_decl import PdfSignatureValidationSpec, SignatureValidationSpec
+from pyhanko_certvalidator.context import CertValidationPolicySpec
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustManager
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from app.signing.roles import Role
@@ -45,7 +55,7 @@ def _crl_from(repo: str) -> dict[str, Any]:
     }
 
 
-def _config(keys: Path, port: int) -> dict[str, Any]:
+def _config(keys: Path, port: int, public_only: frozenset[str] = frozenset()) -> dict[str, Any]:
     ca = {"id": "basic_constraints", "critical": True, "value": {"ca": True}}
     leaf = [
         _usage("digital_signature", "non_repudiation"),
@@ -89,7 +99,15 @@ def _config(keys: Path, port: int) -> dict[str, Any]:
         spec["validity"] = VALIDITY
     return {
         "external-url-prefix": f"http://127.0.0.1:{port}",
-        "keysets": {"k": {"path-prefix": str(keys), "keys": {n: {"path": f"{n}.key.pem"} for n in NAMES}}},
+        "keysets": {
+            "k": {
+                "path-prefix": str(keys),
+                "keys": {
+                    n: {"path": f"{n}.key.pem", **({"public-only": True} if n in public_only else {})}
+                    for n in NAMES
+                },
+            }
+        },
         "pki-architectures": {
             ARCH: {
                 "keyset": "k",
@@ -161,18 +179,45 @@ class LtvPki:
     def stop(self) -> None:
         self.server.shutdown()
 
+    def ades(self, pdf: bytes) -> dict[str, tuple[str, bool]]:
+        """pyHanko's AdES (LTA) validation per signature field: (subindication, intact and trusted)."""
+        rule = RevocationCheckingRule.CHECK_IF_DECLARED
+        spec = SignatureValidationSpec(
+            cert_validation_policy=CertValidationPolicySpec(
+                trust_manager=SimpleTrustManager.build(trust_roots=[self.root]),
+                revinfo_policy=CertRevTrustPolicy(
+                    RevocationCheckingPolicy(ee_certificate_rule=rule, intermediate_ca_cert_rule=rule)
+                ),
+            )
+        )
+        out = {}
+        for sig in PdfFileReader(io.BytesIO(pdf)).embedded_regular_signatures:
+            result = asyncio.run(ades_lta_validation(sig, PdfSignatureValidationSpec(spec)))
+            out[str(sig.field_name)] = (
+                str(result.ades_subindic),
+                bool(result.api_status and result.api_status.bottom_line),
+            )
+        return out
 
-def start_ltv_pki(folder: Path) -> LtvPki:
+
+def start_ltv_pki(folder: Path, *, public_keys: dict[str, bytes] | None = None) -> LtvPki:
+    """`public_keys`: PEM public keys for some of gv/ht/seal whose private keys live elsewhere
+    (on SoftHSM tokens): their certificates are issued for those keys."""
     keys = folder / "keys"
     keys.mkdir(parents=True, exist_ok=True)
+    public_keys = public_keys or {}
+    for name, pem in public_keys.items():
+        (keys / f"{name}.key.pem").write_bytes(pem)
     for name in NAMES:
+        if name in public_keys:
+            continue
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         (keys / f"{name}.key.pem").write_bytes(pem)
     port = free_port()
-    config = CertomancerConfig(_config(keys, port), key_search_dir=str(keys))
+    config = CertomancerConfig(_config(keys, port, frozenset(public_keys)), key_search_dir=str(keys))
     server = make_server(
         "127.0.0.1", port, Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False), threaded=True
     )

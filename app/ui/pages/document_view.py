@@ -1,10 +1,16 @@
-"""The học bạ preview: a student's PDF/A as it will be signed, with zoom, print and export.
+"""The học bạ preview: a student's PDF/A, with zoom, print and export, and its signatures beside it.
 
 Homeroom teachers open it from the class page ("Xem học bạ", or a double click on a
 student) to check a record before signing. Building and rendering the record takes a
 database read and ~50 ms of layout, so it runs off the GUI thread (architecture.md §3);
 the window shows "Đang tạo học bạ…" meanwhile. The PDF shown is the exact file that the
 export writes and that the signers will sign: nothing is re-rendered for printing.
+
+Once a record carries a signature, the window shows the stored signed file instead, and the
+signatures panel beside it (app.ui.pages.signatures_panel) says for each signature who signed,
+in which role, when, whether it is intact and trusted, and whether later changes were
+allowed; a document changed after signing shows in red. The check runs with the loading, off
+the GUI thread. "In có xác nhận" (a confirmed printout) opens its own dialog.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QStackedLayout,
+    QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -36,8 +43,15 @@ from app.errors import UserFacingError
 from app.i18n import _
 from app.models.db import Database
 from app.services.access import Actor
-from app.services.records import student_document
+from app.services.records import student_document, student_record
+from app.services.verification import (
+    SignedFile,
+    VerificationReport,
+    current_signed_file,
+    verify_signed_file,
+)
 from app.ui.background import run_in_background
+from app.ui.pages.signatures_panel import SignaturesPanel
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +65,8 @@ class Preview:
 
     title: str
     document: RenderedDocument
+    signed: SignedFile | None = None  # the stored signed file shown, when there is one
+    verification: VerificationReport | None = None
 
 
 PreviewLoader = Callable[[], Preview]
@@ -61,13 +77,22 @@ class DocumentView(QDialog):
     """A non-modal window showing one rendered document."""
 
     def __init__(
-        self, load: PreviewLoader, parent: QWidget | None = None, *, background: bool = True
+        self,
+        load: PreviewLoader,
+        parent: QWidget | None = None,
+        *,
+        background: bool = True,
+        db: Database | None = None,
+        actor: Actor | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Xem học bạ"))
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.resize(900, 1000)
+        self.resize(1240, 1000)
+        self.db = db
+        self.actor = actor
         self.preview: Preview | None = None
+        self.confirmed_print_dialog: QDialog | None = None
         self._buffer: QBuffer | None = None
         self.warning_box: QMessageBox | None = None
 
@@ -89,16 +114,24 @@ class DocumentView(QDialog):
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
 
-        self.stack = QStackedLayout()
+        self.stack = QStackedWidget()
         self.stack.addWidget(self.message)
         self.stack.addWidget(self.view)
+        self.signatures = SignaturesPanel()
+        self.signatures.show_message(_("Đang kiểm tra chữ ký…"))
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.signatures)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([880, 340])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
         layout.setSpacing(8)
         layout.addWidget(self.title_label)
         layout.addLayout(self._make_toolbar())
-        layout.addLayout(self.stack, 1)
+        layout.addWidget(self.splitter, 1)
         self._set_ready(False)
 
         if background:
@@ -130,6 +163,11 @@ class DocumentView(QDialog):
         self.export_xml_button = self._button(
             _("Xuất XML…"), _("Lưu dữ liệu XML của học bạ"), self.export_xml
         )
+        self.confirmed_print_button = self._button(
+            _("In có xác nhận"),
+            _("In học bạ kèm khối xác nhận (mã SHA-256 và mã QR để kiểm tra với bản gốc)"),
+            self.open_confirmed_print,
+        )
         close = self._button(_("Đóng"), _("Đóng cửa sổ xem học bạ"), self.reject)
 
         bar = QHBoxLayout()
@@ -139,7 +177,13 @@ class DocumentView(QDialog):
         bar.addSpacing(12)
         bar.addWidget(self.page_label)
         bar.addStretch(1)
-        for w in (self.print_button, self.export_pdf_button, self.export_xml_button, close):
+        for w in (
+            self.print_button,
+            self.confirmed_print_button,
+            self.export_pdf_button,
+            self.export_xml_button,
+            close,
+        ):
             bar.addWidget(w)
         for keys, slot in (
             (QKeySequence.StandardKey.ZoomIn, self.zoom_in),
@@ -160,6 +204,8 @@ class DocumentView(QDialog):
             self.export_xml_button,
         ):
             w.setEnabled(ready)
+        signed = ready and self.preview is not None and self.preview.signed is not None
+        self.confirmed_print_button.setEnabled(signed and self.db is not None and self.actor is not None)
         self.stack.setCurrentIndex(1 if ready else 0)
 
     # -- loading ----------------------------------------------------------------------------
@@ -175,6 +221,12 @@ class DocumentView(QDialog):
             return
         self.title_label.setText(preview.title)
         self.setWindowTitle(_("Xem học bạ — {title}").format(title=preview.title))
+        if preview.verification is not None:
+            self.signatures.set_report(preview.verification)
+        else:
+            self.signatures.show_message(
+                _("Bản xem trước: học bạ chưa có chữ ký nào. Sau khi ký, các chữ ký hiện ở đây.")
+            )
         self._set_ready(True)
         self._update_page_label(0)
 
@@ -188,6 +240,7 @@ class DocumentView(QDialog):
             )
         self.title_label.setText(_("Chưa xem được học bạ"))
         self.message.setText(text)
+        self.signatures.show_message(_("Chưa kiểm tra được chữ ký."))
         self._set_ready(False)
 
     @Slot(int)
@@ -286,6 +339,20 @@ class DocumentView(QDialog):
         box.open()
 
     @Slot()
+    def open_confirmed_print(self) -> None:
+        """The confirmed printout's own dialog, imported only when asked for."""
+        if self.preview is None or self.preview.signed is None or self.db is None or self.actor is None:
+            return
+        try:
+            from app.ui.dialogs.confirmed_print import ConfirmedPrintDialog
+        except ImportError:
+            self._warn(_("In có xác nhận"), _("Phiên bản này chưa có chức năng in có xác nhận."))
+            return
+        dialog = ConfirmedPrintDialog(self.db, self.actor, self.preview.signed.document_id, self)
+        self.confirmed_print_dialog = dialog
+        dialog.open()
+
+    @Slot()
     def export_pdf(self) -> None:
         if self.preview is not None:
             self._save("pdf", self.preview.document.pdf, _("Xuất học bạ PDF"), _("Tệp PDF (*.pdf)"))
@@ -300,14 +367,22 @@ def record_opener(db: Database, actor: Actor) -> RecordOpener:
     """A function opening the preview of one student's record (current school year)."""
 
     def load(student_id: int) -> Preview:
-        record, document = student_document(db, student_id, actor=actor)
+        signed = current_signed_file(db, student_id, actor=actor)
+        if signed is None:
+            record, document = student_document(db, student_id, actor=actor)
+        else:  # the stored signed file, as signed: never re-rendered
+            record = student_record(db, student_id, actor=actor)
+            stem = f"hocba-{record.student.student_code}-{record.year_name}-v{signed.version}"
+            document = RenderedDocument(signed.pdf, signed.xml, stem)
         title = _("{name} — lớp {klass}, năm học {year}").format(
             name=record.student.full_name, klass=record.class_name, year=record.year_name.replace("-", "–")
         )
-        return Preview(title, document)
+        if signed is None:
+            return Preview(title, document)
+        return Preview(title, document, signed, verify_signed_file(db, signed, f"{document.file_stem}.pdf"))
 
     def open_record(parent: QWidget, student_id: int) -> DocumentView:
-        view = DocumentView(lambda: load(student_id), parent)
+        view = DocumentView(lambda: load(student_id), parent, db=db, actor=actor)
         view.show()
         return view
 
