@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import sign as sign_cmd
 
     sign_cmd.add_parser(sub)  # sign, issue-demo, export-issued, register-cert
+    from app.cli import trust as trust_cmd
+
+    trust_cmd.add_parser(sub)  # trust add / trust export
     from app.cli import transfer as transfer_cmd
 
     transfer_cmd.add_parser(sub)  # transfer export / transfer import
@@ -250,6 +253,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from app.cli import transfer as transfer_cmd
 
         return transfer_cmd.run_args(args, sys.stdout, sys.stderr)
+    if command == "trust":
+        from app.cli import trust as trust_cmd
+
+        return trust_cmd.run_args(args, sys.stdout, sys.stderr)
     if command in ("sign", "issue-demo", "export-issued", "register-cert"):
         from app.cli import sign as sign_cmd
 

@@ -34,10 +34,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run_args(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from app.cli.db_key import database_key
     from app.models.db import open_database
     from app.sync.bundle import export_bundle, import_receipts
-
-    from app.cli.db_key import database_key
 
     db = open_database(args.bundle_db.expanduser(), key=database_key(args.bundle_db.expanduser()))
     try:

@@ -60,11 +60,10 @@ def run(
     if not db_path.is_file():
         err.write(f"Lỗi: không tìm thấy tệp cơ sở dữ liệu {db_path}.\n")
         return 2
+    from app.cli.db_key import database_key
     from app.models.db import open_database
     from app.services import excel_export
     from app.services.access import SYSTEM
-
-    from app.cli.db_key import database_key
 
     db = open_database(db_path, key=database_key(db_path))
     try:

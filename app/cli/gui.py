@@ -55,8 +55,10 @@ def open_keyed(guard: StartupGuard, path: Path) -> Database:
     PC's keyring lost it), then the guarded open with that key. Runs with the QApplication up."""
     from app.services.encryption import key_for_opening
     from app.services.keys import KeyMismatch, KeyMissing
+    from app.ui.encryption_flow import encrypt_if_requested
     from app.ui.recovery_code_dialog import ask_recovery_code
 
+    encrypt_if_requested(guard, path)  # the admin asked for it in Cài đặt
     try:
         key = key_for_opening(path, lock_held=True)
     except (KeyMissing, KeyMismatch) as exc:
@@ -115,6 +117,7 @@ def run(db_path: Path | None, screenshot: Path | None = None, as_login: str | No
     path = (db_path or default_database_path()).expanduser()
     demo = demo_path(db_path.expanduser() if db_path else None)
     from app.ui.application import run as run_application
+    from app.ui.encryption_flow import encrypt_new_school
     from app.ui.startup_guard import StartupGuard
 
     # One instance per data folder (a second start shows the first); recovery; backups.
@@ -130,6 +133,7 @@ def run(db_path: Path | None, screenshot: Path | None = None, as_login: str | No
             open_demo=lambda: open_or_create_demo(demo),
             as_login=as_login,
             data_dir=data_dir,
+            after_school_created=lambda db: encrypt_new_school(guard, path, db),
         )
     finally:
         guard.release()

@@ -100,7 +100,7 @@ def _show(db_path: Path, login: str, password_env: str | None, err: TextIO) -> d
     from app.cli.db_key import database_key
     from app.models.db import open_database
     from app.services import accounts
-    from app.services.encryption import recovery_code_for
+    from app.services.encryption_admin import recovery_code_for
 
     if password_env:
         password = os.environ.get(password_env, "")

@@ -3,7 +3,8 @@
 `python -m app print --db FILE --document ID --out FILE.pdf [--as LOGIN]` writes the print
 copy (the record's pages, a note on each, and a verification page with the SHA-256 of the
 signed file and a QR code of the hub's verify address) and records the print in the audit
-log, as LOGIN when given (else as the system account, like every command). Prints JSON.
+log, as LOGIN when given (else as the system account, like every command); the entry is
+marked as made from the command line, since `--as` asks no password. Prints JSON.
 """
 
 from __future__ import annotations
@@ -20,10 +21,17 @@ EXIT_BAD_ARGUMENTS = 2
 
 
 def add_parser(sub: Any) -> None:
-    parser = sub.add_parser("print", help="in bản có xác nhận (kèm mã QR xác minh) của một học bạ đã phát hành")
+    parser = sub.add_parser(
+        "print", help="in bản có xác nhận (kèm mã QR xác minh) của một học bạ đã phát hành"
+    )
     parser.add_argument("--db", type=Path, required=True, dest="print_db")
-    parser.add_argument("--document", required=True, dest="print_document", metavar="SỐ|MÃ_HỒ_SƠ",
-                        help="số của học bạ, hoặc mã hồ sơ (UUID)")
+    parser.add_argument(
+        "--document",
+        required=True,
+        dest="print_document",
+        metavar="SỐ|MÃ_HỒ_SƠ",
+        help="số của học bạ, hoặc mã hồ sơ (UUID)",
+    )
     parser.add_argument("--out", type=Path, required=True, dest="print_out", metavar="TỆP.pdf")
     parser.add_argument("--as", dest="print_as", metavar="LOGIN", help="ghi vào nhật ký là người này in")
 

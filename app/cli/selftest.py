@@ -100,6 +100,35 @@ def check_database() -> CheckResult:
     return CheckResult("cơ sở dữ liệu", True, f"tạo và nâng cấp tới {version}, WAL, khoá ngoại bật")
 
 
+def check_encryption() -> CheckResult:
+    """SQLCipher (the native module the installer must carry) and AES-GCM, end to end in a temp folder."""
+    import os
+
+    from app.models import cipher
+
+    key = os.urandom(cipher.KEY_BYTES)
+    with tempfile.TemporaryDirectory(prefix="hocba-selftest-") as tmp:
+        path = Path(tmp) / "encrypted.sqlite3"
+        db = open_database(path, key=key)
+        try:
+            with db.read() as s:
+                tables = s.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+                version = s.execute(text("PRAGMA cipher_version")).scalar()
+        finally:
+            db.dispose()
+        if cipher.looks_plain(path) is not False:
+            return CheckResult("mã hoá", False, "tệp thử không được mã hoá. Hãy cài lại ứng dụng.")
+        try:
+            open_database(path, key=os.urandom(cipher.KEY_BYTES), migrate=False).dispose()
+            return CheckResult("mã hoá", False, "khoá sai vẫn mở được tệp thử. Hãy cài lại ứng dụng.")
+        except cipher.WrongKeyError:
+            pass
+    sealed = cipher.seal(b"%PDF-1.7 selftest", cipher.file_key(key), "selftest")
+    if cipher.unseal(sealed, cipher.file_key(key), "selftest") != b"%PDF-1.7 selftest":
+        return CheckResult("mã hoá", False, "AES-GCM không giải mã lại được. Hãy cài lại ứng dụng.")
+    return CheckResult("mã hoá", True, f"SQLCipher {version} ({tables} bảng trong tệp thử), AES-GCM")
+
+
 def check_pkcs11() -> CheckResult:
     import pkcs11
 
@@ -154,6 +183,7 @@ CHECKS: tuple[Callable[[], CheckResult], ...] = (
     check_imports,
     check_fonts,
     check_database,
+    check_encryption,
     check_pkcs11,
     check_qt,
 )

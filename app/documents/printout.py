@@ -16,10 +16,17 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import segno
 from pypdf import PageObject, PdfReader, PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, IndirectObject, NameObject, PdfObject, StreamObject
+from pypdf.generic import (
+    DecodedStreamObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    StreamObject,
+)
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -67,7 +74,7 @@ class PrintInfo:
     signers: tuple[SignerLine, ...]
     verify_url: str | None  # None: no hub configured, so no QR code
     printed_by: str
-    printed_at: datetime  # local time, as written on the paper
+    printed_at: datetime  # the school's time, as written on the paper
     is_demo: bool = False
     superseded: bool = False  # a newer version replaces this one
 
@@ -95,7 +102,7 @@ def confirmed_printout(signed_pdf: bytes, info: PrintInfo) -> bytes:
         if stamps:
             stream = DecodedStreamObject()
             stream.set_data(b"q\n" + original + b"\nQ\n" + stamps)
-            added.replace_contents(stream)
+            added.replace_contents(stream)  # type: ignore[arg-type]  # a decoded stream works as well
         added.merge_page(PdfReader(io.BytesIO(_note_overlay(info, page, number, total))).pages[0])
     writer.add_page(PdfReader(io.BytesIO(_verification_page(info, total))).pages[0])
     for page in writer.pages:
@@ -119,10 +126,10 @@ def confirmed_printout(signed_pdf: bytes, info: PrintInfo) -> bytes:
 # --------------------------------------------------------------------------- the record's pages
 
 
-def _number_list(value: PdfObject | None, default: list[float]) -> list[float]:
+def _number_list(value: Any, default: list[float]) -> list[float]:
     if value is None:
         return default
-    return [float(v) for v in value.get_object()]  # type: ignore[attr-defined]
+    return [float(v) for v in value.get_object()]
 
 
 def _take_widgets(page: PageObject, number: int) -> bytes:
@@ -133,7 +140,7 @@ def _take_widgets(page: PageObject, number: int) -> bytes:
     if annots is None:
         return b""
     ops: list[str] = []
-    xobjects: dict[str, PdfObject] = {}
+    xobjects: dict[str, Any] = {}
     for index, ref in enumerate(annots.get_object()):
         annot = ref.get_object()
         if annot.get("/Subtype") != "/Widget" or int(annot.get("/F", 0)) & _WIDGET_HIDDEN:
@@ -141,9 +148,9 @@ def _take_widgets(page: PageObject, number: int) -> bytes:
         ap = annot.get("/AP")
         normal = ap.get_object().get("/N") if ap is not None else None
         # Streams are always indirect objects; an empty signature field has no appearance.
-        if not isinstance(normal, IndirectObject) or not isinstance(normal.get_object(), StreamObject):
+        form = normal.get_object() if isinstance(normal, IndirectObject) else None
+        if not isinstance(form, StreamObject):
             continue
-        form = normal.get_object()
         x0, y0, x1, y1 = _number_list(annot.get("/Rect"), [0, 0, 0, 0])
         bx0, by0, bx1, by1 = _number_list(form.get("/BBox"), [0, 0, 1, 1])
         a, b, c, d, e, f = _number_list(form.get("/Matrix"), [1, 0, 0, 1, 0, 0])
@@ -276,7 +283,7 @@ def _paragraph_at(c: Canvas, text: str, style_name: str, x: float, top: float, w
     para = Paragraph(text, style)
     _w, h = para.wrap(width, 1000)
     para.drawOn(c, x, top - h)
-    return top - h
+    return float(top - h)
 
 
 def _verification_page(info: PrintInfo, total: int) -> bytes:
@@ -344,4 +351,3 @@ def _verification_page(info: PrintInfo, total: int) -> bytes:
     c.showPage()
     c.save()
     return buf.getvalue()
-

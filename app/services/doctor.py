@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 DOCUMENT_REFERENCES: tuple[tuple[str, str], ...] = (
     ("document_file", "sha256"),
     ("received_document", "sha256"),
+    # outbox_item: the items' files and the sync worker's long-term extended copies.
+    ("outbox_item", "sha256"),
+    ("outbox_item", "send_sha256"),
 )
 
 SEVERITY_OK = "ok"

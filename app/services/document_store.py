@@ -9,6 +9,7 @@ between leaves a file nothing references; the start-up sweep moves such files in
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,15 +70,21 @@ def _referenced(db: Database) -> set[str]:
     return {h.lower() for h in found}
 
 
-def sweep_unreferenced(db: Database) -> SweepResult:
-    """Move files no row references (a crash between the file and its row) aside. Run at start-up,
-    before any signing: a file written by a signing batch in progress is not referenced yet."""
+def sweep_unreferenced(db: Database, *, min_age_s: float = 0.0) -> SweepResult:
+    """Move files no row references (a crash between the file and its row) aside.
+
+    A file a signing batch in progress has just written is not referenced yet either: the
+    app's start-up sweep runs while someone may already sign (another process, or the
+    person who just signed in), so it passes `min_age_s` and leaves younger files for next time.
+    """
     store = documents_dir_for(Path(db.path))
+    cutoff = time.time() - min_age_s
     referenced = _referenced(db)
     strays = [
         item
         for item in safe_files.iter_store(store)
         if not item.is_temp and item.sha256 is not None and item.sha256 not in referenced
+        and (min_age_s <= 0 or item.path.stat().st_mtime < cutoff)
     ]
     if not strays:
         return SweepResult((), None)

@@ -45,10 +45,9 @@ from typing import Any
 
 from app.errors import UserFacingError
 from app.models import cipher
-from app.models.db import Database, open_database
+from app.models.db import open_database
 from app.services import keys, safe_files
-from app.services.access import Actor, PermissionDenied
-from app.services.audit import append, chain_head, verify_chain
+from app.services.audit import chain_head, verify_chain
 from app.services.datafolder import InstanceLock, require_space
 
 log = logging.getLogger(__name__)
@@ -196,8 +195,8 @@ def encrypt_database(
         if cipher.looks_plain(db_path) is not True:
             raise UserFacingError(
                 "Tệp dữ liệu không phải tệp SQLite thường (có thể đã hỏng, hoặc đã được mã hoá nhưng mất tệp "
-                f"“{keys.marker_path(db_path).name}” bên cạnh). Nếu tệp đã được mã hoá, hãy dùng `python -m app "
-                f"key recover --db FILE` với mã khôi phục.\n\nTệp: {db_path}"
+                f"“{keys.marker_path(db_path).name}” bên cạnh). Nếu tệp đã được mã hoá, hãy dùng "
+                f"`python -m app key recover --db FILE` với mã khôi phục.\n\nTệp: {db_path}"
             )
         code, facts = _convert(db_path)
         sealed, damaged = seal_documents(db_path, keys.database_key(db_path))
@@ -405,7 +404,9 @@ def finish_interrupted(db_path: Path) -> str | None:
             else:
                 log.warning("kept %s: it differs from the database", aside.name)
         log.info("an interrupted encryption of %s was undone", db_path.name)
-        return "Lần mã hoá dữ liệu trước bị ngắt giữa chừng; dữ liệu vẫn ở dạng chưa mã hoá và dùng bình thường."
+        return (
+            "Lần mã hoá dữ liệu trước bị ngắt giữa chừng; dữ liệu vẫn ở dạng chưa mã hoá và dùng bình thường."
+        )
     # Marked: complete the swap.
     if cipher.looks_plain(db_path) is not False:
         key = keys.database_key(db_path)
@@ -413,8 +414,8 @@ def finish_interrupted(db_path: Path) -> str | None:
         if not (target.exists() and _sound(target, key)):
             raise ConversionFailed(
                 "Lần mã hoá dữ liệu trước bị ngắt và bản mã hoá không còn dùng được. Tệp dữ liệu gốc vẫn còn "
-                f"nguyên: hãy xoá tệp “{keys.marker_path(db_path).name}” bên cạnh nó rồi chạy lại lệnh mã hoá, "
-                f"hoặc liên hệ hỗ trợ.\n\nTệp: {db_path}"
+                f"nguyên: hãy xoá tệp “{keys.marker_path(db_path).name}” bên cạnh nó rồi chạy lại lệnh mã "
+                f"hoá, hoặc liên hệ hỗ trợ.\n\nTệp: {db_path}"
             )
         if db_path.exists():
             _swap(db_path)
@@ -493,16 +494,3 @@ def plain_backups(db_path: Path, folders: Sequence[Path]) -> tuple[Path, ...]:
             if cipher.looks_plain(info.path):
                 found.append(info.path)
     return tuple(found)
-
-
-# --------------------------------------------------------------------------- the admin's code
-
-
-def recovery_code_for(db: Database, actor: Actor) -> str:
-    """The recovery code again (a lost sheet, a second copy for the district): admins only, audited."""
-    if not actor.is_admin:
-        raise PermissionDenied("Chỉ cán bộ quản trị mới xem được mã khôi phục của dữ liệu.")
-    code = keys.recovery_code_of(db.path)
-    with db.write() as s:
-        append(s, actor=actor.login, action="encryption.recovery_code_shown", entity="database")
-    return code

@@ -286,7 +286,9 @@ def recovery_code_of(db_path: Path) -> str:
     """The recovery code of an encrypted database, from this PC's keyring (for the admin to reprint)."""
     info = read_marker(marker_path(db_path))
     if info is None:
-        raise UserFacingError(f"Tệp dữ liệu này chưa được mã hoá nên không có mã khôi phục.\n\nTệp: {db_path}")
+        raise UserFacingError(
+            f"Tệp dữ liệu này chưa được mã hoá nên không có mã khôi phục.\n\nTệp: {db_path}"
+        )
     secret = load_secret(info.key_id)
     if secret is None:
         raise KeyMissing(MISSING_MESSAGE.format(path=db_path))

@@ -15,10 +15,14 @@ and, inside a rank, names where every typed word is a whole word come first ("an
 before Anh), then names whose diacritics agree with the typed ones, then Vietnamese name
 order (app.rules.vnsort).
 
-Speed, measured (bench/bench_lookup.py, 10,000 students): the folding scan runs inside
-SQLite over one materialised pass (each name folded once per query) and costs about
-20–25 ms; a stored folded column would save that but needs a schema change and triggers
-that every writer must honour, so there is none (see the benchmark's figures).
+Speed, measured (bench/bench_lookup.py, 10,000 students): the name scan runs inside
+SQLite, so only matching rows reach Python. Folding every name through the database's own
+``vi_fold()`` cost most of a search (a Python call per row, ~25 ms a query on a quiet
+machine); the same folding (app.rules.vnsort.fold) is therefore remembered per name in
+this process and registered on the search's connection as ``lookup_fold()``, which halves
+the time. A folded column stored in the database would be faster still, but it needs
+triggers calling a Python function on every connection that ever writes a student
+(encryption's raw copy included), so there is none; see the benchmark's figures.
 
 Identification numbers are masked (last four digits) unless the actor's role needs the
 whole number for its work (`may_see_national_id`). Teachers find only students who were
@@ -27,6 +31,7 @@ ever in a class they teach or lead; the school-wide roles find everyone.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -233,31 +238,53 @@ def search_students(db: Database, actor: Actor, query: LookupQuery) -> LookupRes
             text("SELECT id FROM school_year WHERE is_current ORDER BY start_date DESC LIMIT 1")
         ).scalar()
         rows = _candidates(s, actor, query, typed, current_year)
-        ranked: list[tuple[tuple[int, int, int], dict[str, Any]]] = []
+        ranked: list[tuple[tuple[int, int, int], _Row]] = []
         for row in rows:
             rank = _rank(typed, row)
             if rank is not None:
                 ranked.append((rank, row))
         total = len(ranked)
         best = heapq.nsmallest(
-            max(query.limit, 0),
-            ranked,
-            key=lambda p: (p[0], name_sort_key(p[1]["full_name"]), p[1]["id"]),
+            max(query.limit, 0), ranked, key=lambda p: (p[0], name_sort_key(p[1][1]), p[1][0])
         )
-        ids = [int(row["id"]) for _, row in best]
+        ids = [row[0] for _, row in best]
         places = _enrolments(s, ids)
         people = _births(s, ids)
     hits = tuple(
-        _hit(actor, query, row, people[int(row["id"])], _RANKS[rank[0]], places.get(int(row["id"]), ()),
-             current_year)
+        _hit(actor, query, row, people[row[0]], _RANKS[rank[0]], places.get(row[0], ()), current_year)
         for rank, row in best
     )
     return LookupResult(query, hits, total)
 
 
+_Row = tuple[int, str, str, str | None]  # id, full name, student code, identification number
+
+
+@dataclass(frozen=True, slots=True)
+class _Forms:
+    spaced: str  # " " + folded name: "% word%" in SQL, " word" in Python = a word starting so
+    folded: str
+    folded_words: tuple[str, ...]
+    exact: str  # NFC, whitespace collapsed, casefolded, diacritics kept
+    exact_words: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=131_072)
+def _forms(full_name: str) -> _Forms:
+    """The forms of a name a search compares, kept: a school's names are the same from one
+    key press to the next, and folding them again was most of a search's time."""
+    folded = fold(full_name)
+    exact = normalise_name(full_name).casefold()
+    return _Forms(" " + folded, folded, tuple(folded.split()), exact, tuple(exact.split()))
+
+
+def _spaced_fold(value: str | None) -> str | None:
+    return None if value is None else _forms(value).spaced
+
+
 def _candidates(
     s: Session, actor: Actor, query: LookupQuery, typed: _Typed, current_year: int | None
-) -> list[dict[str, Any]]:
+) -> list[_Row]:
     """Rows that match at all; ranking happens in Python on these few."""
     params: dict[str, Any] = {}
     where: list[str] = []
@@ -288,70 +315,71 @@ def _candidates(
 
     match: list[str] = []
     # Names hold no digits: a number typed is a code or an identification number, and the
-    # names need not be folded at all (the costly part of a search).
-    fold_names = bool(typed.folded_words) and typed.digits is None
-    if fold_names:
-        # A leading space on the folded name lets "% word%" mean "a word starting with".
+    # names need not be folded at all.
+    if typed.folded_words and typed.digits is None:
+        # The same folding as the database's vi_fold(), remembered per name in this process
+        # (see _forms): registered on this connection under a name of its own.
+        raw = s.connection().connection.driver_connection
+        assert raw is not None  # a live pooled connection always has its driver connection
+        raw.create_function("lookup_fold", 1, _spaced_fold, deterministic=True)
         parts = []
         for i, word in enumerate(typed.folded_words):
             params[f"w{i}"] = f"% {_like_escape(word)}%"
-            parts.append(f"c.f LIKE :w{i} ESCAPE '\\'")
+            parts.append(f"lookup_fold(s.full_name) LIKE :w{i} ESCAPE '\\'")
         match.append("(" + " AND ".join(parts) + ")")
     if typed.code:
         params["code"] = _like_escape(typed.code) + "%"
-        match.append("lower(c.student_code) LIKE :code ESCAPE '\\'")
+        match.append("lower(s.student_code) LIKE :code ESCAPE '\\'")
     if typed.digits is not None:
         params["nid"] = typed.digits
-        match.append("c.national_id = :nid")
+        match.append("s.national_id = :nid")
         if len(typed.digits) >= _MIN_ID_SUFFIX:
             params["nid_tail"] = "%" + typed.digits
-            match.append("c.national_id LIKE :nid_tail")
+            match.append("s.national_id LIKE :nid_tail")
     filter_sql = " AND ".join(where) or "1"
     match_sql = " OR ".join(match) or "1"
-    folded = "' ' || vi_fold(s.full_name)" if fold_names else "''"
-    # MATERIALIZED: each name is folded once per query, not once per LIKE.
     sql = (
-        "WITH c AS MATERIALIZED (SELECT s.id, s.full_name, s.student_code, s.national_id, "
-        f"{folded} AS f FROM student s WHERE {filter_sql}) "
-        f"SELECT id, full_name, student_code, national_id, f FROM c WHERE {match_sql}"
+        "SELECT s.id, s.full_name, s.student_code, s.national_id FROM student s "
+        f"WHERE ({filter_sql}) AND ({match_sql})"
     )
-    return [dict(r._mapping) for r in s.execute(text(sql), params)]
+    return [(int(i), str(n), str(c), nid) for i, n, c, nid in s.execute(text(sql), params)]
 
 
-def _rank(typed: _Typed, row: dict[str, Any]) -> tuple[int, int, int] | None:
+def _rank(typed: _Typed, row: _Row) -> tuple[int, int, int] | None:
     """(rank, a typed word only starts a name word 0/1, diacritics disagree 0/1), or None
     when the row does not really match."""
     if not typed.folded and not typed.code:
         return (_RANKS.index(MATCH_ALL), 0, 0)
-    code = str(row["student_code"]).casefold()
-    nid = row["national_id"]
+    _id, full_name, student_code, nid = row
+    code = student_code.casefold()
     if typed.code and (code == typed.code or (typed.digits is not None and nid == typed.digits)):
         return (0, 0, 0)
-    name_exact = normalise_name(row["full_name"]).casefold()
-    name_folded = str(row["f"]).strip()
-    if typed.folded and name_folded:
-        if name_exact == typed.exact:
+    if typed.folded and typed.digits is None:
+        forms = _forms(full_name)
+        if forms.exact == typed.exact:
             return (0, 0, 0)
-        folded_words = name_folded.split()
-        accent = 0 if _words_prefix(typed.exact_words, name_exact.split()) else 1
+        accent = 0 if _words_prefix(typed.exact_words, forms.exact_words) else 1
         # "an" finds An and Ân before Anh: whole words first.
-        partial = 0 if all(w in folded_words for w in typed.folded_words) else 1
-        if name_folded == typed.folded:
+        partial = 0 if all(w in forms.folded_words for w in typed.folded_words) else 1
+        if forms.folded == typed.folded:
             return (1, 0, accent)
-        if name_folded.startswith(typed.folded):
+        if forms.folded.startswith(typed.folded):
             return (2, partial, accent)
-        if _words_prefix(typed.folded_words, folded_words):
+        if _words_prefix(typed.folded_words, forms.folded_words):
             return (3, partial, accent)
     if typed.code and code.startswith(typed.code):
         return (4, 0, 0)
     digits = typed.digits
-    if digits is not None and len(digits) >= _MIN_ID_SUFFIX and nid and str(nid).endswith(digits):
+    if digits is not None and len(digits) >= _MIN_ID_SUFFIX and nid and nid.endswith(digits):
         return (4, 0, 0)
     return None
 
 
 def _words_prefix(typed_words: Sequence[str], name_words: Sequence[str]) -> bool:
     """Each typed word starts a different word of the name (any order)."""
+    if len(typed_words) == 1:  # the usual case while typing: no bookkeeping
+        word = typed_words[0]
+        return any(candidate.startswith(word) for candidate in name_words)
     free = list(name_words)
     # Longest typed words first, so "an" does not take "anh" that "anh" itself needs.
     for word in sorted(typed_words, key=len, reverse=True):
@@ -433,7 +461,7 @@ def _status(places: Sequence[_Place], current_year: int | None) -> tuple[str, st
 def _hit(
     actor: Actor,
     query: LookupQuery,
-    row: dict[str, Any],
+    row: _Row,
     birth: tuple[date, int],
     match: str,
     places: Sequence[_Place],
@@ -443,11 +471,11 @@ def _hit(
     shown = [p for p in shown if query.year_id is None or p.year_id == query.year_id]
     place = shown[-1] if shown else (places[-1] if places else None)
     status, label = _status(places, current_year)
-    nid = row["national_id"]
+    sid, full_name, student_code, nid = row
     return LookupHit(
-        student_id=int(row["id"]),
-        full_name=str(row["full_name"]),
-        student_code=str(row["student_code"]),
+        student_id=sid,
+        full_name=full_name,
+        student_code=student_code,
         national_id=national_id_for(actor, nid),
         national_id_full=may_see_national_id(actor),
         provisional_id=nid is None,

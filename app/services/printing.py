@@ -19,7 +19,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final
 
@@ -32,6 +32,7 @@ from app.models import documents as d
 from app.models.db import Database
 from app.services import audit
 from app.services.access import Actor, load_actor, require_view_class
+from app.services.backup_thinning import SCHOOL_TZ
 from app.services.certificates import school_of
 from app.services.document_store import read_document
 from app.sync import protocol
@@ -79,7 +80,8 @@ class Printout:
 
     @property
     def title(self) -> str:
-        return f"{self.student_name} — lớp {self.class_name}, năm học {self.year_name} (phiên bản {self.version})"
+        where = f"lớp {self.class_name}, năm học {self.year_name}"
+        return f"{self.student_name} — {where} (phiên bản {self.version})"
 
     @property
     def print_sha256(self) -> str:
@@ -141,7 +143,9 @@ def prepare_printout(
             .where(Enrolment.id == doc.enrolment_id)
         ).one()
         signers = tuple(
-            SignerLine(_role_title(sig.role, sig.leader), sig.signer_name, sig.signed_at.date(), bool(sig.demo))
+            SignerLine(
+                _role_title(sig.role, sig.leader), sig.signer_name, sig.signed_at.date(), bool(sig.demo)
+            )
             for sig in s.scalars(
                 select(d.Signature).where(d.Signature.document_id == doc.id).order_by(d.Signature.signed_at)
             )
@@ -149,7 +153,16 @@ def prepare_printout(
         school = school_of(s)
         state = read_state(s)
         hub = state.hub_url if state is not None else None
-        head = (doc.id, doc.uuid, doc.version, sha, student.student_code, student.full_name, klass.name, year.name)
+        head = (
+            doc.id,
+            doc.uuid,
+            doc.version,
+            sha,
+            student.student_code,
+            student.full_name,
+            klass.name,
+            year.name,
+        )
         school_name, is_demo, superseded = school.name, bool(school.is_demo), bool(doc.superseded)
     if key is None:
         raise UserFacingError(
@@ -158,7 +171,7 @@ def prepare_printout(
         )
     original = read_document(db, key, sha)
     url = verify_url(hub, sha) if hub else None
-    printed_at = (now or datetime.now()).astimezone().replace(tzinfo=None)
+    printed_at = (now or datetime.now(UTC)).astimezone(SCHOOL_TZ).replace(tzinfo=None)
     info = PrintInfo(
         record_id=head[1], version=head[2], sha256=sha, student_name=head[5], student_code=head[4],
         class_name=head[6], year_name=head[7], school_name=school_name, signers=signers,
@@ -170,8 +183,19 @@ def prepare_printout(
     return Printout(*head, verify_url=url, printed_at=printed_at, file_stem=stem, pdf=pdf)
 
 
-def log_printout(db: Database, actor: Actor, printout: Printout, *, channel: str, target: str | None = None) -> None:
-    """The print log: who printed which record, when, and how (one audit entry)."""
+def log_printout(
+    db: Database,
+    actor: Actor,
+    printout: Printout,
+    *,
+    channel: str,
+    target: str | None = None,
+    command_line: bool = False,
+) -> None:
+    """The print log: who printed which record, when, and how (one audit entry).
+
+    `command_line`: printed with `python -m app print`, where `--as` names the person
+    without a password; the entry says so, so it is never mistaken for a signed-in print."""
     if channel not in (CHANNEL_PRINTER, CHANNEL_PDF):
         raise ValueError(f"unknown print channel {channel!r}")
     with db.write() as s:
@@ -182,6 +206,7 @@ def log_printout(db: Database, actor: Actor, printout: Printout, *, channel: str
                 "student_code": printout.student_code, "class": printout.class_name,
                 "year": printout.year_name, "channel": channel, "target": target,
                 "print_sha256": printout.print_sha256, "qr": printout.verify_url is not None,
+                "command_line": command_line,
             },
         )  # fmt: skip
 
@@ -191,11 +216,13 @@ def print_to_file(
 ) -> Printout:
     """Build the print copy, write it to `out` and log it (the command line)."""
     printout = prepare_printout(db, actor, document_id, now=now)
-    save_printout(db, actor, printout, out)
+    save_printout(db, actor, printout, out, command_line=True)
     return printout
 
 
-def save_printout(db: Database, actor: Actor, printout: Printout, out: Path) -> None:
+def save_printout(
+    db: Database, actor: Actor, printout: Printout, out: Path, *, command_line: bool = False
+) -> None:
     """Write a prepared print copy to `out` (temp file, then renamed: never half a file), then log it."""
     out = Path(out)
     partial = out.with_name(f".{out.name}.partial")
@@ -210,7 +237,12 @@ def save_printout(db: Database, actor: Actor, printout: Printout, out: Path) -> 
         raise UserFacingError(
             f"Không ghi được tệp {out}: {exc.strerror or exc}. Hãy chọn thư mục khác.", field="out"
         ) from None
-    log_printout(db, actor, printout, channel=CHANNEL_PDF, target=out.name)
+    log_printout(db, actor, printout, channel=CHANNEL_PDF, target=out.name, command_line=command_line)
+
+
+def _school_day(stored: datetime) -> date:
+    """The school's calendar day of a stored (naive UTC) time."""
+    return stored.replace(tzinfo=UTC).astimezone(SCHOOL_TZ).date()
 
 
 def _role_title(role: str, leader: str | None) -> str:

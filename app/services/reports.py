@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -54,6 +54,7 @@ from app.models.db import Database
 from app.models.people import ROLE_PRINCIPAL, ROLE_VICE_PRINCIPAL
 from app.rules.vnsort import name_sort_key
 from app.services.access import Actor, PermissionDenied
+from app.services.backup_thinning import SCHOOL_TZ
 from app.services.certificates import school_of
 from app.services.class_results import class_results
 
@@ -92,7 +93,9 @@ class ClassProgress:
 
 
 COUNT_FIELDS: Final = tuple(
-    f.name for f in fields(ClassProgress) if f.name not in ("class_id", "class_name", "grade", "homeroom_name")
+    f.name
+    for f in fields(ClassProgress)
+    if f.name not in ("class_id", "class_name", "grade", "homeroom_name")
 )
 
 
@@ -112,7 +115,7 @@ class PrincipalReport:
     classes: tuple[ClassProgress, ...]
     totals: ClassProgress
     missing_certificates: tuple[MissingCertificate, ...]
-    generated_at: datetime  # local time
+    generated_at: datetime  # the school's time (UTC+7)
 
 
 def require_reports(actor: Actor) -> None:
@@ -139,15 +142,12 @@ def principal_report(db: Database, actor: Actor, *, now: datetime | None = None)
         progress = [_class_counts(s, *c) for c in classes]
         missing = _missing_certificates(s, [c[0] for c in classes], moment)
     # The year results run their own reads (rules engine): outside the session above.
-    with_complete = tuple(
-        ClassProgress(**{**p.__dict__, "complete": _complete(db, actor, p.class_id)})  # type: ignore[arg-type]
-        for p in progress
-    )
+    with_complete = tuple(replace(p, complete=_complete(db, actor, p.class_id)) for p in progress)
     totals = ClassProgress(
         None, "Toàn trường", None, None,
-        **{name: sum(getattr(p, name) for p in with_complete) for name in COUNT_FIELDS},  # type: ignore[arg-type]
+        **{name: sum(getattr(p, name) for p in with_complete) for name in COUNT_FIELDS},
     )  # fmt: skip
-    generated = moment.astimezone().replace(tzinfo=None)
+    generated = moment.astimezone(SCHOOL_TZ).replace(tzinfo=None)
     return PrincipalReport(*head, classes=with_complete, totals=totals, missing_certificates=missing,
                            generated_at=generated)  # fmt: skip
 
@@ -176,7 +176,9 @@ def _class_counts(
     enrolments = list(
         s.scalars(select(Enrolment.id).where(Enrolment.class_id == class_id, Enrolment.end_date.is_(None)))
     )
-    assignments = list(s.scalars(select(TeachingAssignment.locked_at).where(TeachingAssignment.class_id == class_id)))
+    assignments = list(
+        s.scalars(select(TeachingAssignment.locked_at).where(TeachingAssignment.class_id == class_id))
+    )
     current: dict[int, Document] = {}
     sheets_signed = 0
     for doc in s.scalars(
@@ -227,12 +229,14 @@ def _complete(db: Database, actor: Actor, class_id: int | None) -> int:
 
 
 def _missing_certificates(s: Session, class_ids: list[int], now: datetime) -> tuple[MissingCertificate, ...]:
-    names = dict(s.execute(select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(class_ids))).all())
+    names = dict(
+        s.execute(select(SchoolClass.id, SchoolClass.name).where(SchoolClass.id.in_(class_ids))).all()
+    )
     duties: dict[int, list[str]] = defaultdict(list)
     homeroom: dict[int, list[str]] = defaultdict(list)
     for cid, teacher in s.execute(
         select(SchoolClass.id, SchoolClass.homeroom_teacher_id).where(SchoolClass.id.in_(class_ids))
-    ).tuples():
+    ):
         if teacher is not None:
             homeroom[teacher].append(names[cid])
     taught: dict[int, set[str]] = defaultdict(set)
@@ -240,7 +244,7 @@ def _missing_certificates(s: Session, class_ids: list[int], now: datetime) -> tu
         select(TeachingAssignment.teacher_id, TeachingAssignment.class_id).where(
             TeachingAssignment.class_id.in_(class_ids)
         )
-    ).tuples():
+    ):
         taught[teacher].add(names[cid])
     leaders = dict(
         s.execute(
@@ -253,16 +257,14 @@ def _missing_certificates(s: Session, class_ids: list[int], now: datetime) -> tu
         duties[user_id].append("Hiệu trưởng" if role == ROLE_PRINCIPAL else "Phó Hiệu trưởng")
     for user_id, classes in homeroom.items():
         duties[user_id].append(f"Giáo viên chủ nhiệm lớp {', '.join(sorted(classes, key=_natural))}")
-    for user_id, classes in taught.items():
-        duties[user_id].append(f"Giáo viên bộ môn lớp {', '.join(sorted(classes, key=_natural))}")
+    for user_id, subjects_in in taught.items():
+        duties[user_id].append(f"Giáo viên bộ môn lớp {', '.join(sorted(subjects_in, key=_natural))}")
 
     moment = now.astimezone(UTC).replace(tzinfo=None)
     by_holder: dict[int | None, list[Certificate]] = defaultdict(list)
     for cert in s.scalars(select(Certificate)):
         by_holder[None if cert.is_school_seal else cert.user_id].append(cert)
-    people = {
-        u.id: u for u in s.scalars(select(UserAccount).where(UserAccount.id.in_(list(duties))))
-    }
+    people = {u.id: u for u in s.scalars(select(UserAccount).where(UserAccount.id.in_(list(duties))))}
     missing = []
     for user_id, what in duties.items():
         user = people.get(user_id)

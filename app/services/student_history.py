@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from pypdf import PdfReader
 from sqlalchemy import select
@@ -44,6 +44,7 @@ from app.models import (
 from app.models import documents as d
 from app.models.db import Database
 from app.services.access import Actor, PermissionDenied, can_view_class
+from app.services.backup_thinning import SCHOOL_TZ
 from app.services.class_results import SEX_LABELS, class_results
 from app.services.document_store import read_document
 from app.services.lookup import may_see_national_id, national_id_for
@@ -282,7 +283,7 @@ def _year_result(
     if not can_view_class(actor, class_id):
         return None, "Bạn không dạy lớp này nên không xem được kết quả năm học này."
     if end is not None:
-        return None, "Học sinh rời lớp trước khi kết thúc năm học nên không có kết quả cả năm."
+        return None, "Rời lớp giữa năm học nên không có kết quả cả năm."
     # The class's own computation, so the page never disagrees with the class page.
     for row in class_results(db, actor, class_id).rows:
         if row.student_id == student_id:
@@ -320,7 +321,11 @@ def _other_school_year(
     return HistoryYear(
         year_name=year_name, class_name=class_name, school_name=school_name, here=False, grade=None,
         start_date=None, end_date=None, end_reason=None, registration_number=reg, homeroom_name=None,
-        result=None, result_note="Kết quả do trường cũ đánh giá: xem học bạ nhận từ trường cũ.",
+        result=None,
+        result_note=(
+            "Kết quả do trường cũ đánh giá: xem học bạ nhận từ trường cũ bên dưới." if records
+            else "Học ở trường khác; kết quả ghi trong học bạ của trường đó."
+        ),
         transfer_out=None, records=records,
     )
 
@@ -397,10 +402,16 @@ def _status_label(doc: Document, superseded: bool, newer: Document | None) -> st
         return "Đã được thay thế bằng bản mới hơn"
     label = STATE_LABELS.get(doc.state, doc.state)
     if doc.state == d.ISSUED and doc.issued_at is not None:
-        label += f" ngày {doc.issued_at.strftime('%d/%m/%Y')}"
+        label += f" ngày {_school_day(doc.issued_at)}"
     if newer is not None:
         label += f"; bản {newer.version} đang được làm để đính chính"
     return label
+
+
+def _school_day(value: datetime) -> str:
+    """Stored times are UTC; the day printed is the school's (Vietnam's) day."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(SCHOOL_TZ).strftime("%d/%m/%Y")
 
 
 def _received(s: Session, student_id: int) -> _Received:

@@ -25,7 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import UserFacingError
-from app.models import Enrolment, ReceivedDocument, SchoolClass, Student, StudyHistory, TransferIn
+from app.models import (
+    Enrolment,
+    ReceivedDocument,
+    SchoolClass,
+    SchoolYear,
+    Student,
+    StudyHistory,
+    TransferIn,
+)
 from app.models.db import Database
 from app.models.people import ROLE_PRINCIPAL
 from app.services import audit
@@ -272,3 +280,22 @@ def _enrol(s: Session, student_id: int, class_id: int, start: date) -> None:
     )
     if exists is None:
         s.add(Enrolment(student_id=student_id, class_id=class_id, start_date=start))
+
+
+@dataclass(frozen=True)
+class ClassChoice:
+    class_id: int
+    name: str
+    year_name: str
+
+
+def classes_for_enrolment(db: Database) -> tuple[ClassChoice, ...]:
+    """The current year's classes a received student can be placed in."""
+    with db.read() as s:
+        rows = s.execute(
+            select(SchoolClass.id, SchoolClass.name, SchoolYear.name)
+            .join(SchoolYear, SchoolYear.id == SchoolClass.school_year_id)
+            .where(SchoolYear.is_current.is_(True))
+            .order_by(SchoolClass.name)
+        ).all()
+    return tuple(ClassChoice(i, n, y) for i, n, y in rows)

@@ -371,11 +371,18 @@ def _check_document(
     if report.problem is not None:
         checks.append(Check(False, label, report.problem, PDF_SIGNATURE))
     else:
+        untrusted = []
         for sig in report.signatures:
             if not sig.intact or not sig.changes_acceptable or sig.revocation == "revoked":
                 checks.append(Check(False, label, sig.summary, PDF_SIGNATURE))
             elif not sig.trusted:
-                checks.append(Check(False, label, sig.summary, UNTRUSTED_SIGNER))
+                untrusted.append(sig.signer_name or "người ký")
+        if untrusted:
+            detail = (
+                f"Chữ ký của {', '.join(untrusted)} còn nguyên vẹn nhưng chưa được xác thực: "
+                "chứng thư số không thuộc danh sách tin cậy của nhà trường hoặc đã hết hạn."
+            )
+            checks.append(Check(False, label, detail, UNTRUSTED_SIGNER))
         if not report.signatures:
             checks.append(Check(False, label, "Tệp không có chữ ký số nào.", PDF_SIGNATURE))
         if kind == "record" and report.unsigned_fields:

@@ -9,15 +9,14 @@ whether later changes were acceptable, and a verdict in plain Vietnamese. The wh
 has a headline; a document changed after signing says so first ("Tài liệu đã bị sửa sau khi
 ký …").
 
-Transfer packages (.hbt) are verified by app.services.transfer_in when that module exists
-(imported lazily, so this module never depends on it); otherwise the report says the format
-is not supported yet.
+Transfer packages (.hbt) are verified by app.services.transfer_verify when that module
+exists (imported lazily, so this module never depends on it) and reported in the same
+shape; otherwise the report says the format is not supported yet.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import logging
 from collections.abc import Iterable, Sequence
@@ -33,8 +32,9 @@ from app.models import Document, DocumentFile, Enrolment, School, Signature
 from app.models.db import Database
 from app.models.documents import LEADERS, ROLE_GVBM, ROLE_GVCN, ROLE_LEADER, ROLE_SEAL
 from app.services.access import SYSTEM, Actor, require_view_class
-from app.services.document_store import read_document
+from app.services.document_store import read_document, store_for
 from app.services.records import student_class_id
+from app.sync.documents import DocumentMissing
 from app.sync.verify_client import HubVerdict
 
 if TYPE_CHECKING:  # pyHanko costs a second of import: the window imports this module at start-up
@@ -116,11 +116,12 @@ class VerificationReport:
     details: tuple[str, ...] = ()  # more lines (a package's contents)
     package_ok: bool | None = None  # a package: its own verification's answer
     hub: HubVerdict | None = None
+    stored_changed: bool = False  # our own stored file differs from the one the database recorded
     validation: ValidationReport | None = field(default=None, compare=False, repr=False)
 
     @property
     def changed(self) -> bool:
-        return any(s.changed for s in self.signatures)
+        return self.stored_changed or any(s.changed for s in self.signatures)
 
     @property
     def ok(self) -> bool:
@@ -128,7 +129,7 @@ class VerificationReport:
             return False
         if self.kind == KIND_PACKAGE:
             return bool(self.package_ok)
-        return bool(self.signatures) and all(s.ok for s in self.signatures)
+        return not self.stored_changed and bool(self.signatures) and all(s.ok for s in self.signatures)
 
     @property
     def superseded(self) -> bool:
@@ -155,7 +156,10 @@ class VerificationReport:
 
     def lines(self) -> list[str]:
         """The report in words, one line each (the command line, the printed report)."""
-        out = [f"Tệp: {self.file_name}", f"Mã SHA-256: {self.sha256}", "", f"KẾT LUẬN: {self.headline}", ""]
+        out = [f"Tệp: {self.file_name}", f"Mã SHA-256: {self.sha256}", "", f"KẾT LUẬN: {self.headline}"]
+        if self.hub is not None:
+            out += [f"Máy chủ của Sở: {self.hub.message}"]
+        out += [""]
         for i, card in enumerate(self.signatures, 1):
             out += [f"Chữ ký {i}: {card.signer_name or 'không rõ tên'} — {card.role}"]
             out += [f"    {label}: {value}" for label, value in card_rows(card)]
@@ -163,8 +167,6 @@ class VerificationReport:
         if self.unsigned_fields:
             out += [f"Ô chữ ký còn trống: {', '.join(self.unsigned_fields)}", ""]
         out += list(self.details)
-        if self.hub is not None:
-            out += [f"Máy chủ của Sở: {self.hub.message}"]
         return out
 
 
@@ -337,43 +339,6 @@ def _headline(cards: tuple[SignatureCard, ...]) -> str:
 # --------------------------------------------------------------------------- packages and files
 
 
-def verify_package_bytes(data: bytes, file_name: str, roots: Iterable[bytes] = ()) -> VerificationReport:
-    """A transfer package, through app.services.transfer_in's verification when it exists."""
-    sha = hashlib.sha256(data).hexdigest()
-    unsupported = VerificationReport(
-        file_name, sha, KIND_UNSUPPORTED,
-        "Phiên bản này chưa kiểm tra được gói chuyển trường (.hbt). Hãy cập nhật Học bạ số.",
-    )  # fmt: skip
-    try:
-        module = importlib.import_module("app.services.transfer_in")
-    except ModuleNotFoundError:
-        return unsupported
-    verify = getattr(module, "verify_package", None) or getattr(module, "verify", None)
-    if not callable(verify):
-        return unsupported
-    try:
-        try:
-            outcome = verify(data, trust_roots=tuple(roots))
-        except TypeError:
-            outcome = verify(data)
-    except UserFacingError as exc:
-        return VerificationReport(
-            file_name, sha, KIND_PACKAGE, exc.message, problem=exc.message, package_ok=False
-        )
-    return _package_report(outcome, file_name, sha)
-
-
-def _package_report(outcome: Any, file_name: str, sha: str) -> VerificationReport:
-    """Whatever the package verification returns, read through its plain attributes."""
-    ok = bool(getattr(outcome, "ok", getattr(outcome, "accepted", False)))
-    headline = str(getattr(outcome, "summary", "") or getattr(outcome, "message", "") or "")
-    lines = getattr(outcome, "lines", None)
-    details = tuple(str(x) for x in (lines() if callable(lines) else lines or ()))
-    if not headline:
-        headline = "Gói chuyển trường hợp lệ." if ok else "Gói chuyển trường không hợp lệ."
-    return VerificationReport(file_name, sha, KIND_PACKAGE, headline, details=details, package_ok=ok)
-
-
 def verify_bytes(
     data: bytes, file_name: str, roots: Iterable[bytes] = (), *, db: Database | None = None,
     crls: Iterable[bytes] = (),
@@ -383,7 +348,9 @@ def verify_bytes(
     if data.lstrip()[:5] == b"%PDF-" or file_name.lower().endswith(".pdf"):
         return verify_pdf_bytes(data, file_name, roots, db=db, crls=crls)
     if file_name.lower().endswith(PACKAGE_SUFFIX) or data[:4] == b"PK\x03\x04":
-        return verify_package_bytes(data, file_name, roots)
+        from app.services.verification_package import verify_package_bytes
+
+        return verify_package_bytes(data, file_name, roots, db=db)
     sha = hashlib.sha256(data).hexdigest()
     return VerificationReport(
         file_name, sha, KIND_UNSUPPORTED,
@@ -416,8 +383,13 @@ class SignedFile:
     document_uuid: str
     version: int
     state: str
-    sha256: str
-    pdf: bytes
+    sha256: str  # the SHA-256 the database recorded for the newest signed file
+    pdf: bytes  # the bytes on disk now, as they are
+
+    @property
+    def matches_record(self) -> bool:
+        """The stored file is still the one the database recorded when it was signed."""
+        return hashlib.sha256(self.pdf).hexdigest() == self.sha256
 
     @property
     def xml(self) -> bytes:
@@ -455,8 +427,28 @@ def current_signed_file(db: Database, student_id: int, *, actor: Actor = SYSTEM)
         )
         found = (doc.id, doc.uuid, doc.version, doc.state, doc.current_sha256, key)
     doc_id, uuid, version, state, sha, key = found
-    return SignedFile(doc_id, uuid, version, state, sha, read_document(db, key or "", sha))
+    try:
+        data = read_document(db, key or "", sha)
+    except DocumentMissing as exc:
+        if "does not match" not in str(exc):
+            raise UserFacingError(
+                "Không mở được tệp học bạ đã ký trên máy này (tệp bị mất hoặc không giải mã được). "
+                "Hãy chạy kiểm tra dữ liệu (doctor) hoặc khôi phục từ bản sao lưu."
+            ) from None
+        # Changed on disk: show it anyway, so the panel says in red what happened to it.
+        data = store_for(db).read(key or "")
+    return SignedFile(doc_id, uuid, version, state, sha, data)
+
+
+STORED_CHANGED = (
+    "Tệp học bạ lưu trên máy đã bị thay đổi: không còn là bản đã ký ghi trong dữ liệu của trường. "
+    "Hãy chạy kiểm tra dữ liệu (doctor) hoặc khôi phục từ bản sao lưu."
+)
 
 
 def verify_signed_file(db: Database, signed: SignedFile, name: str) -> VerificationReport:
-    return verify_pdf_bytes(signed.pdf, name, school_trust_roots(db), db=db)
+    report = verify_pdf_bytes(signed.pdf, name, school_trust_roots(db), db=db)
+    if signed.matches_record:
+        return report
+    headline = report.headline if report.changed else f"{CHANGED_PREFIX}. {STORED_CHANGED}"
+    return replace(report, headline=headline, details=(STORED_CHANGED, *report.details), stored_changed=True)

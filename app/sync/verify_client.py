@@ -30,7 +30,8 @@ STATUS_UNKNOWN = "unknown"  # the hub does not hold these bytes
 STATUS_OFFLINE = "offline"  # no answer from the hub (or something else answered)
 STATUS_NOT_CONNECTED = "not_connected"  # this PC knows no hub
 
-OFFLINE_TEXT = "Không kiểm tra được với máy chủ của Sở lúc này (không có mạng hoặc máy chủ không trả lời)."
+# Shown after "Máy chủ của Sở:" in the report.
+OFFLINE_TEXT = "Không kiểm tra được lúc này (không có mạng, hoặc máy chủ không trả lời)."
 
 
 def verify_path(sha256: str) -> str:
@@ -128,8 +129,8 @@ def _verdict(data: Any, sha256: str, address: HubAddress) -> HubVerdict:
     if not data.get("held"):
         return HubVerdict(
             STATUS_UNKNOWN,
-            "Máy chủ của Sở không có tệp này: tệp chưa được nhà trường gửi lên Sở, hoặc không phải "
-            "bản đã phát hành (có thể đã bị sửa).",
+            "Không có tệp này: tệp chưa được nhà trường gửi lên Sở, hoặc không phải bản đã phát hành "
+            "(có thể đã bị sửa).",
             hub_url=address.url,
         )
     doc = data["document"]
@@ -163,6 +164,6 @@ def _verdict(data: Any, sha256: str, address: HubAddress) -> HubVerdict:
         )
     return HubVerdict(
         STATUS_CURRENT,
-        "Máy chủ của Sở đang giữ đúng tệp này và đây là bản hiện hành (chưa bị thay thế).",
+        "Đang giữ đúng tệp này; đây là bản hiện hành (chưa bị thay thế).",
         **common,
     )

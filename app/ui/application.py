@@ -146,6 +146,7 @@ def run(
     open_demo: Callable[[], Database] | None = None,
     as_login: str | None = None,
     data_dir: Path | None = None,
+    after_school_created: Callable[[Database], Database] | None = None,
 ) -> int:
     """Open the database with `open_db`, then run until the person quits.
 
@@ -169,6 +170,7 @@ def run(
         app, db, db_path, settings=settings, data_dir=data_dir, open_demo=open_demo,
         fixed_size=screenshot is not None,
     )
+    launcher.after_school_created = after_school_created
     outcome = _Outcome(app, screenshot, started, process_age_ms)
     launcher.shown.connect(outcome.on_shown)
     launcher.failed.connect(outcome.fail)
@@ -262,6 +264,8 @@ class _Launcher(QObject):
         self._fixed_size = fixed_size
         self.wizard: FirstRunWizard | None = None
         self.session: AppSession | None = None
+        # Encryption at rest for a newly created real school (app.ui.encryption_flow); may reopen.
+        self.after_school_created: Callable[[Database], Database] | None = None
 
     def begin(self, as_login: str | None) -> None:
         if not first_run.has_school(self.db):
@@ -287,6 +291,8 @@ class _Launcher(QObject):
                 self.db = wizard.demo_db
             self._start_session(None, as_login)
         else:
+            if self.after_school_created is not None:
+                self.db = self.after_school_created(self.db)
             self._start_session(wizard.signed_in, None)
 
     def _start_session(self, signed: SignedIn | None, as_login: str | None) -> None:

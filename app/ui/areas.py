@@ -27,6 +27,10 @@ def _admins(actor: Actor) -> bool:
     return actor.is_admin
 
 
+def _leaders_and_admins(actor: Actor) -> bool:
+    return actor.is_leader or actor.is_admin
+
+
 @dataclass(frozen=True)
 class Area:
     key: str
@@ -87,6 +91,12 @@ def _reports_page(ctx: UiContext) -> QWidget:
     return ReportsPage(ctx.db, ctx.actor)
 
 
+def _lookup_page(ctx: UiContext) -> QWidget:
+    from app.ui.pages.lookup_page import LookupPage
+
+    return LookupPage(ctx.db, ctx.actor)
+
+
 def _settings_page(ctx: UiContext) -> QWidget:
     from app.ui.pages.settings_page import SettingsPage
 
@@ -102,10 +112,11 @@ AREAS: tuple[Area, ...] = (
     ),
     Area("signing", "Ký số", "Ký học bạ bằng chữ ký số theo đúng thứ tự.", _signing_page),
     Area("sync", "Đồng bộ", "Gửi học bạ đã phát hành lên Sở.", _sync_page),
-    Area("lookup", "Tra cứu", "Tìm học sinh, xem và xác minh học bạ.", None),
+    Area("lookup", "Tra cứu", "Tìm học sinh, xem và xác minh học bạ.", _lookup_page),
     Area(
-        "reports", "Báo cáo", "Tiến độ học bạ từng lớp và toàn trường; ai còn thiếu chứng thư số; xuất Excel.",
-        _reports_page, lambda actor: actor.is_leader or actor.is_admin,
+        "reports", "Báo cáo",
+        "Tiến độ học bạ từng lớp và toàn trường; ai còn thiếu chứng thư số; xuất Excel.",
+        _reports_page, _leaders_and_admins,
     ),
     Area(
         "setup", "Thiết lập trường", "Thông tin trường, năm học, lớp, môn học, giáo viên và tài khoản.",

@@ -34,6 +34,12 @@ SHEET_TEXT = (
     "của trường. Không chụp ảnh, không gửi qua mạng. Cán bộ quản trị xem lại được mã trong Cài đặt."
 )
 
+ENTRY_TEXT = (
+    "Dữ liệu học bạ trên máy này đã được mã hoá, nhưng máy không còn đúng khoá để mở (Windows được cài "
+    "lại, đổi tài khoản Windows, hoặc dữ liệu được chép từ máy khác). Hãy nhập mã khôi phục 25 ký tự đã "
+    "chép khi bật mã hoá. Không có mã: hãy liên hệ cán bộ quản trị; đừng xoá tệp nào."
+)
+
 
 def _code_font() -> QFont:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -80,14 +86,19 @@ class RecoveryCodeSheet(QDialog):
 class RecoveryCodeEntry(QDialog):
     """Ask for the recovery code of `db_path`; accepted only once the code opens it."""
 
-    def __init__(self, db_path: Path, message: str, parent: QWidget | None = None) -> None:
+    def __init__(self, db_path: Path, message: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db_path = db_path
+        self.reason = message  # the service's wording (for the log and the command line)
         self.setWindowTitle(_("Nhập mã khôi phục"))
         layout = QVBoxLayout(self)
-        why = QLabel(message)
+        why = QLabel(_(ENTRY_TEXT))
         why.setWordWrap(True)
         layout.addWidget(why)
+        where = QLabel(_("Tệp: {path}").format(path=db_path))
+        where.setWordWrap(True)
+        where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(where)
         layout.addWidget(QLabel(_("Mã khôi phục (25 ký tự, có thể gõ liền hoặc có dấu gạch):")))
         self.field = QLineEdit()
         self.field.setFont(_code_font())
@@ -107,6 +118,7 @@ class RecoveryCodeEntry(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m") * 46)
+        self.adjustSize()
 
     @Slot()
     def try_code(self) -> None:
@@ -115,6 +127,7 @@ class RecoveryCodeEntry(QDialog):
         except UserFacingError as exc:
             self.error.setText(exc.message)
             self.error.show()
+            self.adjustSize()  # room for the message: wrapped labels do not grow the dialog themselves
             self.field.selectAll()
             self.field.setFocus()
             return

@@ -9,6 +9,8 @@
 4. Open the database (the caller's `prepare`, which creates the demo on a first start), note
    that it is open (an unclean stop is then recognised next time), and start the
    automatic backups.
+5. Off the GUI thread: the document store's sweep (files a crash left between writing a
+   signed file and committing its row are moved aside, never deleted).
 
 The messages are shown once the main window is up, in a non-blocking box.
 """
@@ -26,7 +28,9 @@ from app.i18n import _
 from app.models.db import Database
 from app.services import backup_settings
 from app.services.datafolder import check_folder
+from app.services.document_store import SweepResult, sweep_unreferenced
 from app.services.recovery import STATUS_RECOVERED, mark_closed, mark_open, recover_at_start
+from app.ui.background import run_in_background
 from app.ui.backup_scheduler import BackupScheduler, set_current_scheduler
 from app.ui.single_instance import SingleInstance, ask_running_instance_to_show
 
@@ -36,6 +40,9 @@ ALREADY_RUNNING = (
     "Học bạ số đang mở trên máy này với cùng thư mục dữ liệu nhưng không trả lời. Hãy chờ một lát "
     "rồi mở lại; nếu vẫn vậy, hãy khởi động lại máy.\n\nThư mục: {folder}"
 )
+# The start-up sweep leaves files younger than this alone: a signing batch another process
+# (the command line) or the person who just signed in runs has not committed their rows yet.
+SWEEP_MIN_AGE_S = 15 * 60
 
 
 class StartupGuard:
@@ -45,6 +52,7 @@ class StartupGuard:
         self.key = key
         self.scheduler: BackupScheduler | None = None
         self.notices: list[str] = []
+        self.sweep: SweepResult | None = None  # set when the start-up sweep has finished
         self.notice_box: QMessageBox | None = None
         self._released = False
 
@@ -80,10 +88,27 @@ class StartupGuard:
         self.scheduler = BackupScheduler(self.db_path, self.key, app if isinstance(app, QObject) else None)
         set_current_scheduler(self.scheduler)
         self.scheduler.start()
+        self._sweep_in_background(db, app)
         if self.notices:
             recovered = report.status == STATUS_RECOVERED
             QTimer.singleShot(0, lambda: self._announce(recovered))
         return db
+
+    def _sweep_in_background(self, db: Database, app: object) -> None:
+        if not isinstance(app, QObject):
+            return
+
+        def done(result: SweepResult) -> None:
+            self.sweep = result
+            if result.moved:
+                log.warning("start-up sweep: %d unreferenced document files moved to %s",
+                            len(result.moved), result.folder)  # fmt: skip
+
+        def failed(exc: BaseException) -> None:
+            # Housekeeping only: the files stay where they are and the next start tries again.
+            log.warning("start-up sweep of the document store failed: %s", exc)
+
+        run_in_background(app, lambda: sweep_unreferenced(db, min_age_s=SWEEP_MIN_AGE_S), done, failed)
 
     def _announce(self, recovered: bool) -> None:
         if self._released or not self.notices:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Sequence
 
 import shiboken6
@@ -41,28 +42,55 @@ def _shutdown() -> None:
         _worker = None
 
 
+class _Fanout:
+    """One poller per worker, shared by every monitor on it (TokenWorker.watch keeps one callback)."""
+
+    def __init__(self, worker: TokenWorker) -> None:
+        self.worker = worker
+        self.monitors: dict[int, TokenMonitor] = {}
+        self.lock = threading.Lock()
+
+    def add(self, monitor: TokenMonitor) -> None:
+        with self.lock:
+            self.monitors[id(monitor)] = monitor
+        self._aim()
+
+    def remove(self, key: int) -> None:
+        with self.lock:
+            self.monitors.pop(key, None)
+        self._aim()
+
+    def _aim(self) -> None:
+        with self.lock:
+            modules = tuple(dict.fromkeys(p for m in self.monitors.values() for p in m.modules))
+        with contextlib.suppress(RuntimeError):  # the worker is already shut down
+            self.worker.watch(modules, self._changed)
+
+    def _changed(self, snapshot: TokenSnapshot) -> None:
+        # Runs on the token thread: only hand the snapshot over, queued, to live monitors.
+        with self.lock:
+            targets = list(self.monitors.values())
+        for monitor in targets:
+            if shiboken6.isValid(monitor):
+                monitor.changed.emit(snapshot)
+
+
+_fanouts: dict[int, _Fanout] = {}
+
+
 class TokenMonitor(QObject):
     changed = Signal(object)  # TokenSnapshot, delivered on the GUI thread
 
     def __init__(self, worker: TokenWorker, modules: Sequence[str], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._worker = worker
         self.modules = tuple(modules)
         self.snapshot: TokenSnapshot | None = None
         self.changed.connect(self._remember)
-        self.destroyed.connect(lambda *_: self._stop(worker))
-        worker.watch(self.modules, self._on_token_thread)
-
-    def _on_token_thread(self, snapshot: TokenSnapshot) -> None:
-        # Runs on the token thread: only hand the snapshot over.
-        if shiboken6.isValid(self):
-            self.changed.emit(snapshot)
+        fanout = _fanouts.setdefault(id(worker), _Fanout(worker))
+        key = id(self)
+        self.destroyed.connect(lambda *_: fanout.remove(key))
+        fanout.add(self)
 
     @Slot(object)
     def _remember(self, snapshot: TokenSnapshot) -> None:
         self.snapshot = snapshot
-
-    @staticmethod
-    def _stop(worker: TokenWorker) -> None:
-        with contextlib.suppress(RuntimeError):  # the worker is already shut down
-            worker.watch((), lambda _snapshot: None)

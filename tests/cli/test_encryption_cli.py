@@ -27,15 +27,22 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object, s
     return code, json.loads(captured.out) if captured.out.strip() else None, captured.err
 
 
-@pytest.fixture
-def issued_db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    """A demo school with its records issued (signed PDFs in the store), still in clear."""
-    path = tmp_path / "school" / "hocba.sqlite3"
-    path.parent.mkdir()
-    assert main(["demo", "--db", str(path), "--classes", "1", "--students-per-class", "3", "--seed", "4"]) == 0
+@pytest.fixture(scope="module")
+def issued_school(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo school with its records issued (signed PDFs in the store), still in clear; made once."""
+    path = tmp_path_factory.mktemp("issued") / "hocba.sqlite3"
+    demo = ["demo", "--db", str(path), "--classes", "1", "--students-per-class", "3", "--seed", "4"]
+    assert main(demo) == 0
     assert main(["issue-demo", "--db", str(path)]) == 0
+    return path.parent
+
+
+@pytest.fixture
+def issued_db(issued_school: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     capsys.readouterr()
-    return path
+    folder = tmp_path / "school"
+    shutil.copytree(issued_school, folder, ignore=shutil.ignore_patterns("hocba.lock"))
+    return folder / "hocba.sqlite3"
 
 
 def test_encrypt_then_every_command_uses_the_key(
@@ -66,7 +73,8 @@ def test_encrypt_then_every_command_uses_the_key(
 
     code, report, _ = _run(capsys, "doctor", "--db", db)
     assert code == 0 and isinstance(report, dict) and report["healthy"]
-    code, _, err = _run(capsys, "export", "class-list", "--db", db, "--class", "6A1", "--out", str(tmp_path / "l.xlsx"))
+    listing = str(tmp_path / "l.xlsx")
+    code, _, err = _run(capsys, "export", "class-list", "--db", db, "--class", "6A1", "--out", listing)
     assert code == 0, err
 
 
@@ -89,7 +97,7 @@ def test_backup_of_an_encrypted_database_stays_encrypted_and_restores_with_the_k
     issued_db.write_bytes(b"ransomware was here" * 100)  # the live file is ruined
     for side in ("-wal", "-shm"):
         Path(f"{issued_db}{side}").unlink(missing_ok=True)
-    code, restored, err = _run(capsys, "restore", "--from", str(backups), "--db", db)
+    code, _, err = _run(capsys, "restore", "--from", str(backups), "--db", db)
     assert code == 0, err
     assert student_secrets(issued_db, keys.database_key(issued_db)) == secrets
     assert cipher.looks_plain(issued_db) is False
@@ -170,10 +178,11 @@ def test_show_recovery_needs_the_admin_password(
     _, out, _ = _run(capsys, "encrypt", "--db", db)
     assert isinstance(out, dict)
     monkeypatch.setenv("PW", "not-the-password")
-    code, _, err = _run(capsys, "key", "show-recovery", "--db", db, "--login", "admin", "--password-env", "PW")
+    show = ["key", "show-recovery", "--db", db, "--password-env", "PW", "--login"]
+    code, _, err = _run(capsys, *show, "admin")
     assert code == 1 and "Mật khẩu chưa đúng" in err
     monkeypatch.setenv("PW", DEMO_PASSWORD)
-    code, _, err = _run(capsys, "key", "show-recovery", "--db", db, "--login", "vanthu", "--password-env", "PW")
+    code, _, err = _run(capsys, *show, "vanthu")
     assert code == 1 and "quản trị" in err
-    code, shown, err = _run(capsys, "key", "show-recovery", "--db", db, "--login", "admin", "--password-env", "PW")
+    code, shown, err = _run(capsys, *show, "admin")
     assert code == 0 and isinstance(shown, dict) and shown["recovery_code"] == out["recovery_code"], err

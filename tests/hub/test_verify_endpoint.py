@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -72,7 +73,9 @@ def test_a_corrected_document_is_superseded_by_the_newest_version(
     _submit(wire, v3, version=3, supersedes=second.document_id)
     data = httpx.get(verify_url(hub.url, protocol.sha256_hex(v1))).json()
     assert data["status"] == "superseded"
-    assert data["superseded_by"]["version"] == 3 and data["superseded_by"]["sha256"] == protocol.sha256_hex(v3)
+    assert data["superseded_by"]["version"] == 3 and data["superseded_by"]["sha256"] == protocol.sha256_hex(
+        v3
+    )
     assert "đã bị thay thế" in data["message"]
     assert httpx.get(verify_url(hub.url, protocol.sha256_hex(v3))).json()["status"] == "current"
 
@@ -82,7 +85,9 @@ def test_a_corrected_document_is_superseded_by_the_newest_version(
     assert "phiên bản 3" in verdict.message
 
 
-def test_a_phone_gets_a_page_in_vietnamese(hub: RunningHub, wire: Wire, docset: DocSet) -> None:
+def test_a_phone_gets_a_page_in_vietnamese(
+    hub: RunningHub, wire: Wire, docset: DocSet, artifacts_dir: Path
+) -> None:
     pdf = _unique(docset.signed[1].pdf)
     _submit(wire, pdf)
     phone = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -91,6 +96,7 @@ def test_a_phone_gets_a_page_in_vietnamese(hub: RunningHub, wire: Wire, docset: 
     page = resp.text
     assert '<html lang="vi">' in page and "Học bạ hợp lệ, là bản hiện hành" in page
     assert protocol.sha256_hex(pdf) in page and "HS0001" not in page  # nothing about the student
+    (artifacts_dir / "hub_verify_page.html").write_text(page, encoding="utf-8")
     unknown = httpx.get(verify_url(hub.url, "0" * 64), headers=phone)
     assert unknown.status_code == 200 and "Máy chủ của Sở không có tài liệu này" in unknown.text
 

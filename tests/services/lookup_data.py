@@ -25,7 +25,7 @@ class LookupSchool:
     students: dict[str, int]  # key → student id (see `make_lookup_school`)
 
 
-def _student(db: Database, school_id: int, code: str, name: str, national_id: str | None, sex: int) -> int:
+def add_student(db: Database, school_id: int, code: str, name: str, national_id: str | None, sex: int) -> int:
     with db.write() as s:
         st = Student(
             school_id=school_id, student_code=code, hocba_code=f"HB-{code}", national_id=national_id,
@@ -36,7 +36,7 @@ def _student(db: Database, school_id: int, code: str, name: str, national_id: st
         return st.id
 
 
-def _enrol(db: Database, student_id: int, class_id: int, start: date, end: date | None = None,
+def enrol(db: Database, student_id: int, class_id: int, start: date, end: date | None = None,
            reason: str | None = None) -> int:
     with db.write() as s:
         e = Enrolment(student_id=student_id, class_id=class_id, start_date=start, end_date=end, end_reason=reason)
@@ -68,21 +68,21 @@ def make_lookup_school(db: Database, *, students_per_class: int = 6) -> LookupSc
         ids = (school.id, classes[0].id, classes[1].id, past_class.id, past.id, year.id, start, past.start_date)
     school_id, class_a, class_b, past_class_id, past_id, year_id, start, past_start = ids
     students = {
-        "an": _student(db, school_id, "7900000001", "Nguyễn Văn An", "079213000111", 1),
-        "an_circ": _student(db, school_id, "7900000002", "Nguyễn Văn Ân", "079213000222", 1),
-        "anh": _student(db, school_id, "7900000003", "Nguyễn Văn Anh", "079213000333", 1),
-        "dao": _student(db, school_id, "7900000004", "Đặng Thị Đào", "079313000444", 2),
-        "left": _student(db, school_id, "7900000005", "Lò Thị Mỷ", "011313000555", 2),
-        "past": _student(db, school_id, "7900000006", "Trần Quốc Bảo", "079211000666", 1),
-        "provisional": _student(db, school_id, "7900000007", "Hà Văn Tùng", None, 1),
+        "an": add_student(db, school_id, "7900000001", "Nguyễn Văn An", "079213000111", 1),
+        "an_circ": add_student(db, school_id, "7900000002", "Nguyễn Văn Ân", "079213000222", 1),
+        "anh": add_student(db, school_id, "7900000003", "Nguyễn Văn Anh", "079213000333", 1),
+        "dao": add_student(db, school_id, "7900000004", "Đặng Thị Đào", "079313000444", 2),
+        "left": add_student(db, school_id, "7900000005", "Lò Thị Mỷ", "011313000555", 2),
+        "past": add_student(db, school_id, "7900000006", "Trần Quốc Bảo", "079211000666", 1),
+        "provisional": add_student(db, school_id, "7900000007", "Hà Văn Tùng", None, 1),
     }
-    _enrol(db, students["an"], class_a, start)
-    _enrol(db, students["an_circ"], class_b, start)
-    _enrol(db, students["anh"], class_a, start)
-    _enrol(db, students["dao"], class_b, start)
-    _enrol(db, students["left"], class_a, start, date(start.year + 1, 1, 15), "Chuyển trường")
-    _enrol(db, students["past"], past_class_id, past_start)
-    _enrol(db, students["provisional"], class_b, start)
+    enrol(db, students["an"], class_a, start)
+    enrol(db, students["an_circ"], class_b, start)
+    enrol(db, students["anh"], class_a, start)
+    enrol(db, students["dao"], class_b, start)
+    enrol(db, students["left"], class_a, start, date(start.year + 1, 1, 15), "Chuyển trường")
+    enrol(db, students["past"], past_class_id, past_start)
+    enrol(db, students["provisional"], class_b, start)
     return LookupSchool(db, class_a, class_b, past_class_id, past_id, year_id, students)
 
 

@@ -15,7 +15,7 @@ from keyrings.alt.file import PlaintextKeyring
 
 from app.models import cipher
 from app.models.db import open_database
-from app.services import encryption, keys
+from app.services import encryption, encryption_admin, keys
 from app.services.audit import verify_chain
 from app.services.document_store import read_document, store_document
 from app.ui.open_errors import describe_open_error
@@ -117,13 +117,17 @@ def test_conversion_leaves_no_name_or_id_in_clear(file_keyring: PlaintextKeyring
     for store_key, _, _ in docs:
         raw = (store / store_key).read_bytes()
         assert cipher.is_sealed(raw) and not leaked(raw, secrets)
-    leftovers = [p.name for p in plain_db.parent.iterdir() if p.name.endswith((".encrypting", ".before-encryption"))]
+    leftovers = [
+        p.name for p in plain_db.parent.iterdir() if p.name.endswith((".encrypting", ".before-encryption"))
+    ]
     assert not leftovers
     # The facts were compared: same student names after as before.
     assert student_secrets(plain_db, key) == secrets
 
 
-def test_the_marker_and_keyring_entry_are_per_database(file_keyring: PlaintextKeyring, tmp_path: Path) -> None:
+def test_the_marker_and_keyring_entry_are_per_database(
+    file_keyring: PlaintextKeyring, tmp_path: Path
+) -> None:
     a = make_demo(tmp_path / "a" / "hocba.sqlite3", classes=1, students=3)
     b = make_demo(tmp_path / "b" / "hocba.sqlite3", classes=1, students=3)
     code_a = encryption.encrypt_database(a).recovery_code
@@ -140,7 +144,9 @@ def test_the_marker_and_keyring_entry_are_per_database(file_keyring: PlaintextKe
     assert keys.database_key(a) == key_a
 
 
-def test_conversion_refuses_while_the_app_has_the_folder(file_keyring: PlaintextKeyring, plain_db: Path) -> None:
+def test_conversion_refuses_while_the_app_has_the_folder(
+    file_keyring: PlaintextKeyring, plain_db: Path
+) -> None:
     from app.services.datafolder import InstanceLock, InstanceRunning
 
     with InstanceLock.acquire(plain_db.parent), pytest.raises(InstanceRunning):
@@ -181,7 +187,9 @@ def test_a_lost_keyring_gives_a_clear_message_not_an_empty_database(
         db.dispose()
 
 
-def test_a_keyring_holding_another_key_is_named_as_such(file_keyring: PlaintextKeyring, plain_db: Path) -> None:
+def test_a_keyring_holding_another_key_is_named_as_such(
+    file_keyring: PlaintextKeyring, plain_db: Path
+) -> None:
     encryption.encrypt_database(plain_db)
     info = keys.read_marker(keys.marker_path(plain_db))
     assert info is not None
@@ -222,8 +230,8 @@ def test_show_recovery_code_is_for_admins_and_audited(file_keyring: PlaintextKey
         admin = accounts.actor_for(db, accounts.sign_in(db, "admin", DEMO_PASSWORD).user_id)
         clerk = accounts.actor_for(db, accounts.sign_in(db, "vanthu", DEMO_PASSWORD).user_id)
         with pytest.raises(PermissionDenied):
-            encryption.recovery_code_for(db, clerk)
-        assert encryption.recovery_code_for(db, admin) == code
+            encryption_admin.recovery_code_for(db, clerk)
+        assert encryption_admin.recovery_code_for(db, admin) == code
         with db.read() as s:
             actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.actor == "admin")))
         assert "encryption.recovery_code_shown" in actions
@@ -244,7 +252,8 @@ def test_a_conversion_killed_at_any_step_leaves_a_usable_database(
     docs = _control_documents(plain_db, secrets)
     before = hashlib.sha256(plain_db.read_bytes()).hexdigest()
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.services.encryption_child", str(plain_db), point, "2" if point == "sealing" else "1"],
+        [sys.executable, "-m", "tests.services.encryption_child", str(plain_db), point,
+         "2" if point == "sealing" else "1"],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert proc.returncode == -9, proc.stderr[-2000:]

@@ -36,6 +36,7 @@ from tests.services.signing_data import DemoClass, make_demo_class
 
 HUB = "https://hub.sgd-thainguyen.example.vn/"
 
+
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoClass]:
     demo = make_demo_class(tmp_path_factory.mktemp("printing"))
@@ -61,7 +62,19 @@ def _record(demo: DemoClass) -> tuple[int, str, bytes]:
 def _page_png(pdf: Path, page: int, out: Path) -> Path:
     stem = out.with_suffix("")
     subprocess.run(
-        ["pdftoppm", "-r", "150", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(stem)],
+        [
+            "pdftoppm",
+            "-r",
+            "150",
+            "-png",
+            "-singlefile",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            str(pdf),
+            str(stem),
+        ],
         check=True,
     )
     return stem.with_suffix(".png")
@@ -107,7 +120,7 @@ def test_print_copy_carries_no_signature_fields_and_the_original_is_unchanged(
         files_before = s.scalar(select(DocumentFile.id).order_by(DocumentFile.id.desc()).limit(1))
     printout = prepare_printout(issued.db, actor_by_login(issued.db, "hieutruong"), doc_id)
     copy = PdfReader(io.BytesIO(printout.pdf))
-    assert "/AcroForm" not in copy.trailer["/Root"]
+    assert "/AcroForm" not in copy.root_object
     assert all("/Annots" not in page for page in copy.pages)
     assert b"/ByteRange" not in printout.pdf  # no signature values dragged along
     assert printout.print_sha256 != sha
@@ -137,6 +150,7 @@ def test_print_log_names_who_printed_what(issued: DemoClass, tmp_path: Path) -> 
     assert detail["sha256"] == sha
     assert detail["record_id"] == printout.record_id
     assert detail["channel"] == "pdf" and detail["target"] == "log.pdf"
+    assert detail["command_line"] is True  # print_to_file is the command line's path
     assert detail["print_sha256"] == hashlib.sha256((tmp_path / "log.pdf").read_bytes()).hexdigest()
 
 
@@ -190,7 +204,9 @@ def test_print_command(issued: DemoClass, tmp_path: Path, capsys: pytest.Capture
     doc_id, sha, _ = _record(issued)
     out = tmp_path / "cli.pdf"
     db_path = str(issued.db.path)
-    assert main(["print", "--db", db_path, "--document", str(doc_id), "--out", str(out), "--as", "vanthu"]) == 0
+    assert (
+        main(["print", "--db", db_path, "--document", str(doc_id), "--out", str(out), "--as", "vanthu"]) == 0
+    )
     result = json.loads(capsys.readouterr().out)
     assert result["sha256"] == sha and result["document"] == doc_id
     assert result["verify_url"] == f"https://hub.sgd-thainguyen.example.vn/v1/verify/{sha}"

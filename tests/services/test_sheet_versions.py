@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app.models import Document, DocumentFile, OutboxItem, Subject
+from app.models import Document, DocumentFile, OutboxItem, Student, Subject
 from app.services import homeroom
 from app.services.certificates import SEAL
 from app.services.document_store import read_document
@@ -36,21 +37,36 @@ def _waiting_for_reassessment(demo: DemoClass) -> HomeroomStudent:
     return found[0]
 
 
-def _sheet(demo: DemoClass, uuid: str) -> tuple[Document, bytes]:
+@dataclass(frozen=True)
+class _Doc:
+    uuid: str
+    version: int
+    supersedes: str | None
+    state: str
+    superseded: bool
+    current_sha256: str
+
+
+def _sheet(demo: DemoClass, uuid: str) -> tuple[_Doc, bytes]:
     with demo.db.read() as s:
         doc = s.scalar(select(Document).where(Document.uuid == uuid))
         assert doc is not None and doc.current_sha256
         key = s.scalar(select(DocumentFile.store_key).where(DocumentFile.sha256 == doc.current_sha256))
         assert key is not None
-        return doc, read_document(demo.db, key, doc.current_sha256)
+        found = _Doc(
+            doc.uuid, doc.version, doc.supersedes, doc.state, bool(doc.superseded), doc.current_sha256
+        )
+    return found, read_document(demo.db, key, found.current_sha256)
 
 
 def test_reassessment_after_signing_needs_a_new_sheet_version(demo: DemoClass) -> None:
     student = _waiting_for_reassessment(demo)
+    with demo.db.read() as s:
+        code = s.scalar(select(Student.student_code).where(Student.id == student.student_id))
     demo.lock_all()
     demo.sign_sheets()
     first = demo.plan("gvcn", demo.homeroom)
-    [skipped] = [i for i in first.items if i.student_code == student.student_code]
+    [skipped] = [i for i in first.items if i.student_code == code]
     assert skipped.status == "skipped" and "kiểm tra lại" in (skipped.reason or "")
     assert demo.sign("gvcn", demo.homeroom).complete
 
@@ -64,7 +80,7 @@ def test_reassessment_after_signing_needs_a_new_sheet_version(demo: DemoClass) -
     assert row.promotion == "len_lop"
 
     # The record waits for the changed year sheets; the plan says why.
-    [blocked] = [i for i in demo.plan("gvcn", demo.homeroom).items if i.student_code == student.student_code]
+    [blocked] = [i for i in demo.plan("gvcn", demo.homeroom).items if i.student_code == code]
     assert blocked.status == "blocked" and "thay đổi sau khi ký" in (blocked.reason or "")
     with demo.db.read() as s:
         codes = {
@@ -75,7 +91,8 @@ def test_reassessment_after_signing_needs_a_new_sheet_version(demo: DemoClass) -
     for login in sorted({demo.teachers[code] for code in codes}):
         plan = demo.plan("gvbm", login)
         again = plan.pending
-        assert {(i.subject_code, i.term) for i in again} == {(c, "canam") for c in codes if demo.teachers[c] == login}
+        mine = {(c, "canam") for c in codes if demo.teachers[c] == login}
+        assert {(i.subject_code, i.term) for i in again} == mine
         assert all(i.version == 2 and i.supersedes and "ký lại" in i.label for i in again)
         assert len(plan.having("done")) == len(plan.items) - len(again)  # nothing else is signed again
         assert demo.sign("gvbm", login).complete
@@ -94,22 +111,22 @@ def test_reassessment_after_signing_needs_a_new_sheet_version(demo: DemoClass) -
 
     # Now the student is signed on their own, and their record names the new sheet versions.
     later = demo.plan("gvcn", demo.homeroom)
-    assert [i.student_code for i in later.pending] == [student.student_code]
+    assert [i.student_code for i in later.pending] == [code]
     assert demo.sign("gvcn", demo.homeroom).count("signed") == 1
     for role, login in (("hieutruong", demo.principal), ("condau", SEAL)):
         assert demo.sign(role, login).complete
     with demo.db.read() as s:
-        record = s.scalars(
-            select(Document).join(OutboxItem, OutboxItem.document_id == Document.uuid)
-            .where(Document.kind == "record", OutboxItem.student_code == student.student_code)
+        record_uuid = s.scalars(
+            select(Document.uuid).join(OutboxItem, OutboxItem.document_id == Document.uuid)
+            .where(Document.kind == "record", OutboxItem.student_code == code)
         ).one()  # fmt: skip
         sheet_items = s.execute(
             select(OutboxItem.version, OutboxItem.supersedes).where(OutboxItem.kind == "sheet")
         ).all()
     assert sum(1 for version, supersedes in sheet_items if version == 2 and supersedes) == len(resigned)
-    _, data = _sheet(demo, record.uuid)
+    _, data = _sheet(demo, record_uuid)
     xml = next(v for k, v in PdfReader(io.BytesIO(data)).attachments.items() if k.endswith(".xml"))[0]
     for item in resigned:
         doc, _ = _sheet(demo, item.document_uuid)
-        assert doc.uuid.encode() in xml and (doc.current_sha256 or "").encode() in xml
+        assert doc.uuid.encode() in xml and doc.current_sha256.encode() in xml
         assert (item.supersedes or "").encode() not in xml

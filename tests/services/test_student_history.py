@@ -143,7 +143,7 @@ def test_transfer_out_earlier_schools_and_received_records(issued: DemoClass, tm
     assert page.left == here
     assert here.end_date == left_on and here.end_reason == "Chuyển trường"
     assert here.transfer_out is not None and here.transfer_out.destination_school == "Trường THCS Đống Đa"
-    assert here.result is None and here.result_note and "rời lớp" in here.result_note
+    assert here.result is None and here.result_note and "Rời lớp giữa năm học" in here.result_note
     assert here.records and here.records[0].state == "issued"
     # The look-up shows the same student as departed.
     hit = next(h for h in search_students(db, SYSTEM, LookupQuery(page.full_name)).hits

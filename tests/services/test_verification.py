@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
+import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from app.errors import UserFacingError
 from app.models.db import Database, open_database
 from app.services.access import SYSTEM
+from app.services.transfer_out import export_transfer
 from app.services.verification import (
     CHANGED_PREFIX,
     KIND_PACKAGE,
@@ -23,7 +26,7 @@ from app.services.verification import (
     verify_signed_file,
 )
 from app.signing.roles import Role
-from tests.services.verification_data import TAMPERINGS, IssuedSchool, issued_school
+from tests.services.verification_data import TAMPERINGS, IssuedSchool, issued_school, swap_xml
 
 
 @pytest.fixture(scope="module")
@@ -110,13 +113,46 @@ def test_other_files(tmp_path: Path) -> None:
         verify_file(tmp_path / "khong-co.pdf")
 
 
-def test_a_transfer_package_goes_to_the_transfer_verification_when_it_exists() -> None:
-    report = verify_bytes(b"PK\x03\x04not really a package", "chuyen-truong.hbt")
-    if importlib.util.find_spec("app.services.transfer_in") is None:
-        assert report.kind == KIND_UNSUPPORTED
-        assert "chưa kiểm tra được gói chuyển trường" in report.headline
-    else:  # the transfer verification answers; a broken package is never reported as valid
-        assert report.kind in (KIND_PACKAGE, KIND_UNSUPPORTED) and not report.ok
+def test_a_transfer_package_is_reported_in_the_same_words(school: IssuedSchool, tmp_path: Path) -> None:
+    copy = tmp_path / "school"
+    shutil.copytree(school.path.parent, copy)  # the export ends the enrolment: work on a copy
+    db = open_database(copy / school.path.name)
+    try:
+        package = tmp_path / "chuyen-truong.hbt"
+        export_transfer(
+            db,
+            SYSTEM,
+            school.student_id,
+            package,
+            destination="Trường THCS Đích",
+            transfer_date=date(2027, 1, 5),
+        )
+        report = verify_file(package, db=db)
+        assert report.kind == KIND_PACKAGE and report.ok and report.problem is None
+        assert report.headline.startswith("Gói hợp lệ")
+        assert any(line.startswith("[Đạt] Học bạ năm học") for line in report.details)
+        assert "Gói chuyển trường của học sinh" in "\n".join(report.lines())
+
+        broken = verify_bytes(b"PK\x03\x04not really a package", "hong.hbt", db=db)
+        assert broken.kind == KIND_PACKAGE and not broken.ok and broken.problem is not None
+        assert "không phải gói hồ sơ chuyển trường" in broken.headline
+        assert verify_bytes(package.read_bytes(), "goi.hbt").problem is not None  # needs the school's data
+    finally:
+        db.dispose()
+
+
+def test_a_build_without_transfers_says_packages_are_not_supported(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = importlib.import_module
+
+    def without_transfers(name: str, package: str | None = None) -> object:
+        if name.startswith("app.services.transfer"):
+            raise ModuleNotFoundError(name)  # stands for a build where the transfer modules are absent
+        return real(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", without_transfers)
+    report = verify_bytes(b"PK\x03\x04", "chuyen-truong.hbt")
+    assert report.kind == KIND_UNSUPPORTED and not report.ok
+    assert "chưa kiểm tra được gói chuyển trường" in report.headline
 
 
 def test_current_signed_file_of_a_student(school: IssuedSchool, db: Database) -> None:
@@ -126,3 +162,23 @@ def test_current_signed_file_of_a_student(school: IssuedSchool, db: Database) ->
     assert signed.xml.startswith(b"<") and b"hocba" in signed.xml.lower()
     report = verify_signed_file(db, signed, "hocba.pdf")
     assert report.ok and report.sha256 == signed.sha256
+
+
+def test_a_stored_file_changed_on_disk_is_shown_as_changed(school: IssuedSchool, tmp_path: Path) -> None:
+    copy = tmp_path / "school"
+    shutil.copytree(school.path.parent, copy)
+    [stored] = [p for p in copy.rglob("*.pdf") if p.read_bytes() == school.pdf]
+    stored.write_bytes(swap_xml(school.pdf))  # someone edited the file in the store
+    db = open_database(copy / school.path.name)
+    try:
+        signed = current_signed_file(db, school.student_id)
+        assert signed is not None and not signed.matches_record
+        report = verify_signed_file(db, signed, "hocba.pdf")
+        assert report.changed and report.stored_changed and not report.ok
+        assert report.headline.startswith(CHANGED_PREFIX)
+        assert report.details[0].startswith("Tệp học bạ lưu trên máy đã bị thay đổi")
+        stored.unlink()
+        with pytest.raises(UserFacingError, match="Không mở được tệp học bạ đã ký"):
+            current_signed_file(db, school.student_id)
+    finally:
+        db.dispose()

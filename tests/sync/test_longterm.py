@@ -86,8 +86,9 @@ def test_extension_reaches_b_lta_and_the_seal_passes_ades_validation(ltv: LtvPki
     _all_intact(extended, ltv)
     results = _ades(extended, ltv)
     assert results["ConDau"] == ("AdESPassed.OK", True), results
-    # The earlier signatures stay INDETERMINATE without a signature timestamp of their own: it can only be
-    # added before the next person signs (their /Contents are covered by the later signatures).
+    # Signed here without timestamps (B-B), the earlier signatures stay INDETERMINATE: a signature timestamp
+    # can only be added before the next person signs. The product's batch timestamps each signature when a
+    # timestamp server is configured (tests/signing/test_longterm_order.py: then all three pass).
     assert all(ok for _status, ok in results.values())  # intact and trusted, whatever the AdES level
     assert check_pdf(extended, [ltv.root]).status == "verified"
 

@@ -39,7 +39,9 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoClass]:
 
 def _ids(demo: DemoClass) -> tuple[int, int, str]:
     with demo.db.read() as s:
-        record = s.scalars(select(Document).where(Document.kind == d.KIND_RECORD).order_by(Document.id)).first()
+        record = s.scalars(
+            select(Document).where(Document.kind == d.KIND_RECORD).order_by(Document.id)
+        ).first()
         sheet = s.scalar(select(Document.id).where(Document.kind == d.KIND_SHEET).limit(1))
         assert record is not None and sheet is not None and record.current_sha256
         return record.id, sheet, record.current_sha256
@@ -49,7 +51,9 @@ def _print_log(demo: DemoClass) -> list[dict[str, object]]:
     with demo.db.read() as s:
         return [
             dict(e.detail, actor=e.actor)
-            for e in s.scalars(select(AuditEntry).where(AuditEntry.action == AUDIT_ACTION).order_by(AuditEntry.id))
+            for e in s.scalars(
+                select(AuditEntry).where(AuditEntry.action == AUDIT_ACTION).order_by(AuditEntry.id)
+            )
         ]
 
 
@@ -68,7 +72,9 @@ def test_preview_save_and_print_are_logged(
     assert sha in dialog.detail_label.text()
     assert f"{HUB}/v1/verify/{sha}" in dialog.detail_label.text()
     assert len(_print_log(issued)) == before  # a preview is not a print
-    qtbot.waitUntil(lambda: dialog.view.pageNavigator().currentPage() == 2, timeout=5000)  # opens on the QR page
+    qtbot.waitUntil(
+        lambda: dialog.view.pageNavigator().currentPage() == 2, timeout=5000
+    )  # opens on the QR page
 
     qtbot.wait(800)  # QPdfView draws pages asynchronously
     dialog.grab().save(str(artifacts_dir / "confirmed_print_dialog.png"))
@@ -90,6 +96,7 @@ def test_preview_save_and_print_are_logged(
         ("vanthu", "printer", sha),
     ]
     assert entries[1]["target"] == str(tmp_path / "printed.pdf")
+    assert not any(e["command_line"] for e in entries)
 
     # What reaches the printer still carries a readable QR code with the right address.
     stem = tmp_path / "printed-page"

@@ -47,7 +47,9 @@ def actor_of(demo: DemoClass, login: str) -> Actor:
         return load_actor(s, user_id)
 
 
-def open_page(qtbot: QtBot, demo: DemoClass, login: str, worker: TokenWorker, role: str | None = None) -> SigningPage:  # noqa: F811
+def open_page(
+    qtbot: QtBot, demo: DemoClass, login: str, worker: TokenWorker, role: str | None = None  # noqa: F811
+) -> SigningPage:
     page = SigningPage(demo.db, actor_of(demo, login), worker=worker, modules=[MODULE])
     qtbot.addWidget(page)
     page.resize(1200, 720)
@@ -82,6 +84,8 @@ def answer(dialog: PinDialog, pin: str | None) -> None:
 
 
 def run_to_end(qtbot: QtBot, page: SigningPage) -> SigningProgressDialog:
+    wait_planned(qtbot, page)  # a token's certificate found meanwhile makes a new plan
+    assert page.sign_button.isEnabled()
     page.sign_button.click()
     dialog = page.progress_dialog
     assert dialog is not None
@@ -196,8 +200,8 @@ def test_homeroom_waits_for_the_sheets_then_signs_with_a_token(
     assert page.role == "gvcn"
     blocked = [r for r in page.model.rows if r.status == "blocked"]
     assert blocked and "hưa đủ chữ ký giáo viên bộ môn" in blocked[0].reason
-    qtbot.waitUntil(lambda: hsm.teacher.label in page.token_text(), timeout=WAIT_MS)
-    assert "Nguyễn Văn An" in page.token_text()
+    qtbot.waitUntil(lambda: "chứng thư số của Nguyễn Văn An" in page.token_text(), timeout=WAIT_MS)
+    assert f"\u201c{hsm.teacher.label}\u201d" in page.token_text()
     shot(page, artifacts_dir, "signing_page_gvcn_waiting.png")
 
     school.sign_sheets()
@@ -257,8 +261,7 @@ def test_token_pulled_out_mid_batch_then_sign_again_resumes(
     school.lock_all()
     school.sign_sheets()
     page = open_page(qtbot, school, school.homeroom, worker, "gvcn")
-    qtbot.waitUntil(lambda: key.label in page.token_text() and "Phạm Thị Dung" in page.token_text(),
-                    timeout=WAIT_MS)  # fmt: skip
+    qtbot.waitUntil(lambda: "chứng thư số của Phạm Thị Dung" in page.token_text(), timeout=WAIT_MS)
     pending = page.pending_count()
     folder = token_folder(hsm, worker, key.label)
     parked = tmp_path / "parked"
@@ -319,7 +322,7 @@ def test_leader_and_seal_finish_the_order_with_tokens(
     assert school.sign("gvcn", school.homeroom).complete
     leader = open_page(qtbot, school, "hieutruong", worker, "hieutruong")
     assert leader.corrections_button.isVisible()
-    qtbot.waitUntil(lambda: hsm.principal.label in leader.token_text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "chứng thư số của Trần Thị Bình" in leader.token_text(), timeout=WAIT_MS)
     pending = leader.pending_count()
     assert pending > 0
     shot(leader, artifacts_dir, "signing_page_leader.png")
@@ -331,7 +334,8 @@ def test_leader_and_seal_finish_the_order_with_tokens(
 
     seal_page.refresh()
     wait_planned(qtbot, seal_page)
-    qtbot.waitUntil(lambda: hsm.seal.label in seal_page.token_text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: f"\u201c{hsm.seal.label}\u201d: chứng thư số" in seal_page.token_text(),
+                    timeout=WAIT_MS)  # fmt: skip
     assert seal_page.pending_count() == pending
     dialog = run_to_end(qtbot, seal_page)
     answer(pin_dialog(qtbot, seal_page.broker), PIN)  # the seal key wants the PIN at every signature

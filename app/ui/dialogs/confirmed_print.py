@@ -115,7 +115,9 @@ class ConfirmedPrintDialog(QDialog):
         return button
 
     def _toolbar(self) -> QHBoxLayout:
-        self.first_page_button = self._button(_("Trang đầu"), _("Xem trang đầu của học bạ"), self.show_first_page)
+        self.first_page_button = self._button(
+            _("Trang đầu"), _("Xem trang đầu của học bạ"), self.show_first_page
+        )
         self.check_page_button = self._button(
             _("Trang xác nhận"), _("Xem trang có mã QR và mã SHA-256"), self.show_verification_page
         )
@@ -162,7 +164,9 @@ class ConfirmedPrintDialog(QDialog):
                 "SHA-256 để đối chiếu với tệp gốc."
             )
         self.detail_label.setText(
-            _("Mã hồ sơ {record} · phiên bản {version}").format(record=printout.record_id, version=printout.version)
+            _("Mã hồ sơ {record} · phiên bản {version}").format(
+                record=printout.record_id, version=printout.version
+            )
             + "\n"
             + _("SHA-256 của bản gốc: {sha}").format(sha=printout.sha256)
             + "\n"

@@ -204,8 +204,10 @@ class DocumentView(QDialog):
             self.export_xml_button,
         ):
             w.setEnabled(ready)
-        signed = ready and self.preview is not None and self.preview.signed is not None
-        self.confirmed_print_button.setEnabled(signed and self.db is not None and self.actor is not None)
+        # A confirmed printout is of an issued record (the seal has signed), never of a draft.
+        signed = self.preview.signed if ready and self.preview is not None else None
+        issued = signed is not None and signed.state == "issued"
+        self.confirmed_print_button.setEnabled(issued and self.db is not None and self.actor is not None)
         self.stack.setCurrentIndex(1 if ready else 0)
 
     # -- loading ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -44,10 +45,11 @@ from app.errors import UserFacingError
 from app.i18n import _
 from app.models.db import Database
 from app.services import comment_snippets
-from app.services.access import Actor
+from app.services.access import Actor, can_edit_homeroom
 from app.services.checklist import Checklist, class_checklist, mark_looked
 from app.services.class_lists import build_lists
 from app.services.class_results import ClassSummary
+from app.services.corrections import class_record_states
 from app.services.homeroom import (
     SUMMER_TAB_TITLE,
     HomeroomOverview,
@@ -64,6 +66,7 @@ from app.services.homeroom import (
     student_summer_entries,
     summer_entries,
 )
+from app.ui.dialogs.correction_request import CorrectionRequestDialog
 from app.ui.formatting import format_year
 from app.ui.itemmodels import DataclassTableModel
 from app.ui.itemmodels.class_tables import CLASS_COLUMNS
@@ -170,6 +173,12 @@ class HomeroomPage(QWidget):
         picker.addWidget(label)
         picker.addWidget(self.class_combo)
         picker.addStretch(1)
+        # Issued records are corrected through a request the principal approves (a new version).
+        self.correction_button = QPushButton(_("Đính chính học bạ…"))
+        self.correction_button.setEnabled(False)
+        self.correction_button.clicked.connect(self._open_correction)
+        self.correction_dialog: CorrectionRequestDialog | None = None
+        picker.addWidget(self.correction_button)
         return picker
 
     def _table(self, model: EditableTableModel, name: str) -> QTableView:
@@ -352,6 +361,7 @@ class HomeroomPage(QWidget):
         self._refresh_counts()
         fit_columns(self.table, self.student_model)
         fit_columns(self.attendance_table, self.attendance_model)
+        self._refresh_correction_button()
         self.tabs.setTabEnabled(TAB_SUMMER, not overview.is_primary)
         self.readonly_label.setVisible(not overview.editable)
         self.readonly_label.setText(
@@ -442,6 +452,33 @@ class HomeroomPage(QWidget):
         else:
             self.why_text.setHtml(explanation_html(row, bool(overview and overview.is_primary)))
         self.student_panel.show_student(row, editable=bool(overview and overview.editable))
+
+    def _refresh_correction_button(self) -> None:
+        overview = self._overview
+        issued = False
+        if overview is not None and can_edit_homeroom(self._actor, overview.class_id):
+            try:
+                states = class_record_states(self._db, self._actor, overview.class_id)
+                issued = any(r.state == "issued" for r in states)
+            except UserFacingError as exc:
+                log.warning("record states of class %s: %s", overview.class_id, exc.message)
+        self.correction_button.setEnabled(issued)
+        self.correction_button.setToolTip(
+            _("Đề nghị đính chính học bạ đã phát hành của một học sinh (Hiệu trưởng duyệt).")
+            if issued else _("Chỉ học bạ đã phát hành mới cần đính chính.")
+        )  # fmt: skip
+
+    @Slot()
+    def _open_correction(self) -> None:
+        if self._overview is None:
+            return
+        row = self.selected_student()
+        dialog = CorrectionRequestDialog(
+            self._db, self._actor, self._overview.class_id, row.student_id if row else None, self
+        )
+        dialog.requested.connect(lambda made: self._status(_("Đã gửi đề nghị đính chính học bạ.")))
+        self.correction_dialog = dialog
+        dialog.open()
 
     def _save_pending_comment(self) -> bool:
         """Save the comment being written before the page shows something else; False if refused."""

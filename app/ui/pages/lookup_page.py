@@ -106,7 +106,9 @@ class LookupPage(QWidget):
 
         self.search_box = QLineEdit()
         self.search_box.setObjectName("lookupSearch")
-        self.search_box.setPlaceholderText(_("Tìm học sinh: tên không cần dấu, mã học sinh hoặc số định danh"))
+        self.search_box.setPlaceholderText(
+            _("Tìm học sinh: tên không cần dấu, mã học sinh hoặc số định danh")
+        )
         self.search_box.setAccessibleName(_("Tìm học sinh"))
         self.search_box.setClearButtonEnabled(True)
         font = self.search_box.font()
@@ -211,12 +213,13 @@ class LookupPage(QWidget):
         blocker = QSignalBlocker(self.class_combo)
         self.class_combo.clear()
         self.class_combo.addItem(_("Mọi lớp"), None)
-        years = {y.id: y.name for y in self.choices.years}
-        for klass in self.choices.classes:
-            if year_id is not None and klass.year_id != year_id:
+        # Newest year first, as in the year filter.
+        for year in self.choices.years:
+            if year_id is not None and year.id != year_id:
                 continue
-            label = klass.name if year_id is not None else f"{klass.name} ({format_year(years.get(klass.year_id, ''))})"
-            self.class_combo.addItem(label, klass.id)
+            for klass in (c for c in self.choices.classes if c.year_id == year.id):
+                label = klass.name if year_id is not None else f"{klass.name} ({format_year(year.name)})"
+                self.class_combo.addItem(label, klass.id)
         del blocker
 
     @Slot()

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 
 # Which item a tree row stands for: the version it opens, when it is one.
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 1
+SEAL_ROLE = "condau"
 SUPERSEDED_TEXT = QColor("#777777")
 MISSING_TEXT = theme.WARNING_TEXT
 
@@ -86,15 +87,19 @@ def result_words(year: HistoryYear) -> str:
 
 
 def signature_words(version: RecordVersion) -> str:
-    signed = [
-        _("{role}: {name} ({when})").format(
-            role=m.role_label, name=m.signer_name, when=local_time(m.signed_at)
-        )
-        for m in version.signatures
-    ]
+    signed = []
+    for m in version.signatures:
+        when = local_time(m.signed_at)
+        if m.role == SEAL_ROLE:
+            # The seal's "signer" is this school itself: its name adds nothing on this page.
+            signed.append(_("{role}, {when}").format(role=m.role_label, when=when))
+        else:
+            text = _("{role}: {name}, {when}")
+            signed.append(text.format(role=m.role_label, name=m.signer_name, when=when))
     if version.missing_roles:
         signed.append(_("Còn thiếu: {roles}").format(roles=", ".join(version.missing_roles)))
-    return "; ".join(signed)
+    # One signature a line: the column stays narrow enough to read without scrolling.
+    return "\n".join(signed)
 
 
 VersionOpener = Callable[[RecordVersion], RecordFile]
@@ -117,7 +122,6 @@ class StudentPanel(QWidget):
 
         self.back_button = QPushButton(_("← &Quay lại kết quả tìm kiếm"))
         self.back_button.setToolTip(_("Trở về danh sách học sinh vừa tìm (Esc)"))
-        self.back_button.setShortcut(Qt.Key.Key_Escape)
         self.back_button.clicked.connect(self.back_requested)
         self.open_button = QPushButton(_("&Mở bản học bạ"))
         self.open_button.setToolTip(_("Mở đúng tệp của bản học bạ đang chọn (đã ký hoặc nhận từ trường cũ)"))
@@ -160,8 +164,8 @@ class StudentPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        header.resizeSection(1, 240)
-        header.resizeSection(2, 330)
+        header.resizeSection(1, 220)
+        header.resizeSection(2, 300)
         self.tree.currentItemChanged.connect(self._on_current_changed)
         self.tree.itemDoubleClicked.connect(lambda item, _col: self._open_item(item))
 
@@ -174,6 +178,13 @@ class StudentPanel(QWidget):
         layout.addWidget(self.status_label)
         layout.addWidget(self.error_label)
         layout.addWidget(self.tree, 1)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Esc goes back to the results (the tree passes keys it does not use up to here).
+        if event.key() == Qt.Key.Key_Escape:
+            self.back_requested.emit()
+            return
+        super().keyPressEvent(event)
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -284,7 +295,7 @@ class StudentPanel(QWidget):
                 out = year.transfer_out
                 QTreeWidgetItem(item, [
                     _("Chuyển trường"), out.destination_school,
-                    _("Chuyển đi ngày {date}; gói chuyển trường có {n} học bạ").format(
+                    _("Chuyển đi ngày {date}\nGói chuyển trường có {n} học bạ").format(
                         date=format_date(out.transfer_date), n=out.records),
                     "",
                 ])

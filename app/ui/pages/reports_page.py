@@ -83,7 +83,9 @@ def _cells(p: ClassProgress) -> list[tuple[str, bool]]:
 
 
 class ReportsPage(QWidget):
-    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None, *, background: bool = True) -> None:
+    def __init__(
+        self, db: Database, actor: Actor, parent: QWidget | None = None, *, background: bool = True
+    ) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
         self._background = background
@@ -103,7 +105,9 @@ class ReportsPage(QWidget):
         self.refresh_button = QPushButton(_("Làm mới"))
         self.refresh_button.setToolTip(_("Tính lại báo cáo từ dữ liệu hiện tại"))
         self.export_button = QPushButton(_("Xuất Excel…"))
-        self.export_button.setToolTip(_("Lưu báo cáo (tiến độ từng lớp và danh sách thiếu chứng thư số) ra .xlsx"))
+        self.export_button.setToolTip(
+            _("Lưu báo cáo (tiến độ từng lớp và danh sách thiếu chứng thư số) ra .xlsx")
+        )
         head.addWidget(self.refresh_button)
         head.addWidget(self.export_button)
         layout.addLayout(head)
@@ -140,6 +144,7 @@ class ReportsPage(QWidget):
         self.certificates = self._table(_certificate_headers())
         box.addWidget(self.certificates)
         layout.addWidget(self.certificates_box, 2)
+        layout.addStretch(0)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -197,9 +202,15 @@ class ReportsPage(QWidget):
                 "{locked}/{markbooks} · GVCN đã ký {gvcn} · lãnh đạo đã duyệt {leader} · đã phát hành "
                 "{issued} · đã gửi lên Sở {synced}."
             ).format(
-                students=t.students, complete=t.complete, locked=t.markbooks_locked, markbooks=t.markbooks,
-                gvcn=t.gvcn_signed, leader=t.leader_signed, issued=t.issued, synced=t.synced,
-            )  # fmt: skip
+                students=t.students,
+                complete=t.complete,
+                locked=t.markbooks_locked,
+                markbooks=t.markbooks,
+                gvcn=t.gvcn_signed,
+                leader=t.leader_signed,
+                issued=t.issued,
+                synced=t.synced,
+            )
         )
         self._fill_progress(report)
         self._fill_certificates(report)
@@ -236,6 +247,7 @@ class ReportsPage(QWidget):
             )
         else:
             self.certificates_note.setText(_("Mọi người cần ký đều đã có chứng thư số hợp lệ."))
+        self.certificates.setVisible(bool(missing))
         self.certificates.setRowCount(len(missing))
         for r, m in enumerate(missing):
             for c, text in enumerate((m.name, m.login, m.needed_for, m.problem)):

@@ -40,6 +40,7 @@ from app.paths import default_data_dir
 from app.signing import modules as pkcs11_modules
 from app.ui import theme
 from app.ui.context import UiContext
+from app.ui.encryption_box import EncryptionBox
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +100,11 @@ class SettingsPage(QWidget):
         grid.addWidget(self._data_box(), 2, 0)
         grid.addWidget(self._pkcs11_box(), 0, 1, 2, 1)
         grid.addWidget(self._about_box(), 2, 1)
+        self.encryption_box = EncryptionBox(context)  # encryption at rest (app.ui.encryption_box)
+        grid.addWidget(self.encryption_box, 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        grid.setRowStretch(3, 1)
+        grid.setRowStretch(4, 1)
         column.addLayout(grid, 1)
 
         scroll = QScrollArea()

@@ -56,7 +56,7 @@ class SignatureCardWidget(QFrame):
         font.setBold(True)
         self.name_label.setFont(font)
         self.name_label.setWordWrap(True)
-        self.role_label = QLabel(card.role)
+        self.role_label = QLabel(_("Vai trò: {role}").format(role=f"<b>{html.escape(card.role)}</b>"))
         self.role_label.setWordWrap(True)
         layout.addWidget(self.name_label)
         layout.addWidget(self.role_label)
@@ -104,9 +104,9 @@ class SignaturesPanel(QScrollArea):
         self.hub_label.setVisible(False)
         self._layout.addWidget(self.title_label)
         self._layout.addWidget(self.headline_label)
+        self._layout.addWidget(self.hub_label)  # right under the verdict: "superseded" matters as much
         self._layout.addLayout(self.cards_box)
         self._layout.addWidget(self.unsigned_label)
-        self._layout.addWidget(self.hub_label)
         self._layout.addStretch(1)
         self.setWidget(body)
 
@@ -144,7 +144,10 @@ class SignaturesPanel(QScrollArea):
             self.hub_label.setStyleSheet(f"color: {GREY};")
         elif verdict is not None:
             self.hub_label.setText(_("Máy chủ của Sở: {message}").format(message=verdict.message))
-            self.hub_label.setStyleSheet(f"color: {hub_colour(verdict)};")
+            colour = hub_colour(verdict)
+            self.hub_label.setStyleSheet(
+                f"color: {colour}; border: 1px solid {colour}; border-radius: 6px; padding: 6px;"
+            )
         self.hub_label.setVisible(checking or verdict is not None)
 
     def _clear_cards(self) -> None:
@@ -165,6 +168,11 @@ def report_html(report: VerificationReport, *, printed_at: str = "") -> str:
         f"{e(_('Mã SHA-256'))}: <span style='font-family: monospace;'>{e(report.sha256)}</span></p>",
         f"<p style='color: {colour}; font-size: 12pt;'><b>{e(_('Kết luận'))}: {e(report.headline)}</b></p>",
     ]
+    if report.hub is not None:
+        parts.append(
+            f"<p style='color: {hub_colour(report.hub)};'>"
+            f"{e(_('Máy chủ của Sở: {message}').format(message=report.hub.message))}</p>"
+        )
     for index, card in enumerate(report.signatures, 1):
         card_colour = RED if card.changed else (GREEN if card.ok else ORANGE)
         who = e(card.signer_name or _("không rõ tên"))
@@ -180,11 +188,6 @@ def report_html(report: VerificationReport, *, printed_at: str = "") -> str:
         parts.append(f"<p>{e(empty)}</p>")
     for line in report.details:
         parts.append(f"<p>{e(line)}</p>")
-    if report.hub is not None:
-        parts.append(
-            f"<p style='color: {hub_colour(report.hub)};'>"
-            f"{e(_('Máy chủ của Sở: {message}').format(message=report.hub.message))}</p>"
-        )
     footer = _(
         "Báo cáo do phần mềm Học bạ số lập bằng cách kiểm tra chữ ký số của tệp với "
         "danh sách chứng thư tin cậy của nhà trường."

@@ -1,0 +1,222 @@
+"""The "Tra cứu" area on real databases (offscreen): search as you type, filters, masking,
+the student page with its record versions, and opening a version in the viewer."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.models import Enrolment, School, StudyHistory, TransferOut
+from app.models.db import Database, open_database
+from app.services.access import SYSTEM
+from app.ui.application import WINDOW_SIZE, build_main_window
+from app.ui.pages.document_view import DocumentView
+from app.ui.pages.lookup_page import LookupPage
+from tests.services.lookup_data import LookupSchool, add_student, enrol, make_lookup_school, teacher_of
+from tests.services.signing_data import DemoClass, make_demo_class
+
+pytestmark = pytest.mark.qt
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory: pytest.TempPathFactory) -> LookupSchool:
+    db = open_database(tmp_path_factory.mktemp("lookup-ui") / "school.sqlite3")
+    return make_lookup_school(db)
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> DemoClass:
+    """Three issued records; the third student then transferred out, after an earlier school."""
+    demo = make_demo_class(tmp_path_factory.mktemp("lookup-issued"), students=3)
+    demo.issue_all()
+    with demo.db.write() as s:
+        enrolment = s.scalars(
+            select(Enrolment).where(Enrolment.class_id == demo.class_id).order_by(Enrolment.id.desc())
+        ).first()
+        assert enrolment is not None
+        left_on = date(enrolment.start_date.year + 1, 1, 15)
+        enrolment.end_date, enrolment.end_reason = left_on, "Chuyển trường"
+        s.add(TransferOut(student_id=enrolment.student_id, enrolment_id=enrolment.id, transfer_date=left_on,
+                          destination_school="Trường THCS Đống Đa, Hà Nội", package_sha256="a" * 64,
+                          manifest_sha256="b" * 64, records=1, created_by="vanthu"))
+        s.add(StudyHistory(student_id=enrolment.student_id, year_name="2022-2023", class_name="5A",
+                           school_name="Trường Tiểu học Kim Liên"))
+        school_id = s.scalar(select(School.id))
+    assert school_id is not None
+    sid = add_student(demo.db, school_id, "7911111111", "Nguyễn Văn Ân", "079213000999", 1)
+    enrol(demo.db, sid, demo.class_id, date(2026, 9, 5))
+    return demo
+
+
+def _page(qtbot: QtBot, db: Database, actor=SYSTEM, **kw: object) -> LookupPage:  # type: ignore[no-untyped-def]
+    page = LookupPage(db, actor, **kw)  # type: ignore[arg-type]
+    qtbot.addWidget(page)
+    page.resize(1200, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    return page
+
+
+def _names(page: LookupPage) -> list[str]:
+    return [h.full_name for h in page.model.rows]
+
+
+def _cell(page: LookupPage, row: int, header: str) -> str:
+    return str(page.model.data(page.model.index(row, page.model.column_index(header))))
+
+
+def test_search_as_you_type_without_diacritics(
+    ui_app: QApplication, qtbot: QtBot, school: LookupSchool, artifacts_dir: Path
+) -> None:
+    page = _page(qtbot, school.db)
+    assert "Gõ tên học sinh" in page.counts_label.text()
+    assert page.model.rowCount() == 0
+    qtbot.keyClicks(page.search_box, "nguyen van an")
+    # Debounced, then answered from the thread pool.
+    qtbot.waitUntil(lambda: page.result is not None and page.result.query.text == "nguyen van an", timeout=10_000)
+    assert _names(page)[:3] == ["Nguyễn Văn An", "Nguyễn Văn Ân", "Nguyễn Văn Anh"]
+    assert "Tìm thấy 3 học sinh" in page.counts_label.text()
+    assert page.open_button.isEnabled(), "the best match is selected, ready for Enter"
+    assert _cell(page, 0, "Tình trạng") == "Đang học"
+    assert _cell(page, 0, "Số định danh") == "079213000111", "SYSTEM may see whole numbers"
+    page.grab().save(str(artifacts_dir / "lookup_results.png"))
+    # Only the newest query's answer counts, however the answers arrive.
+    page.search_box.setText("dang thi dao")
+    page.search_now()
+    qtbot.waitUntil(lambda: page.result is not None and page.result.query.text == "dang thi dao", timeout=10_000)
+    assert _names(page) == ["Đặng Thị Đào"]
+    page.search_box.setText("zzzz")
+    page.search_now()
+    qtbot.waitUntil(lambda: page.result is not None and page.result.query.text == "zzzz", timeout=10_000)
+    assert "Không tìm thấy học sinh nào" in page.counts_label.text()
+    assert not page.open_button.isEnabled()
+
+
+def test_filters_year_class_and_departed(ui_app: QApplication, qtbot: QtBot, school: LookupSchool) -> None:
+    page = _page(qtbot, school.db, background=False)
+    page.search_box.setText("lo thi my")
+    page.search_now()
+    assert _names(page) == ["Lò Thị Mỷ"]
+    assert _cell(page, 0, "Tình trạng").startswith("Đã rời trường ngày 15/01/")
+    page.include_left.setChecked(False)  # searches at once
+    assert _names(page) == []
+    page.include_left.setChecked(True)
+    # The past year: its one class only, and its one student.
+    page.year_combo.setCurrentIndex(page.year_combo.findData(school.past_year))
+    assert [page.class_combo.itemData(i) for i in range(page.class_combo.count())] == [None, school.past_class]
+    page.search_box.setText("")
+    page.search_now()
+    assert _names(page) == ["Trần Quốc Bảo"]
+    assert _cell(page, 0, "Lớp") == "9Z"
+    # Back to every year: a class of this year, browsed with no text.
+    page.year_combo.setCurrentIndex(0)
+    page.class_combo.setCurrentIndex(page.class_combo.findData(school.class_a))
+    assert "Nguyễn Văn An" in _names(page) and "Nguyễn Văn Ân" not in _names(page)
+
+
+def test_teachers_see_masked_numbers(ui_app: QApplication, qtbot: QtBot, school: LookupSchool) -> None:
+    page = _page(qtbot, school.db, teacher_of(school.class_b), background=False)
+    page.search_box.setText("dang thi dao")
+    page.search_now()
+    assert _names(page) == ["Đặng Thị Đào"]
+    assert _cell(page, 0, "Số định danh") == "••••••••0444"
+    # Their own classes only, in the filter too.
+    assert page.class_combo.count() == 2
+
+
+def test_student_page_history_versions_and_viewer(
+    ui_app: QApplication, qtbot: QtBot, issued: DemoClass, artifacts_dir: Path
+) -> None:
+    page = _page(qtbot, issued.db)
+    page.search_box.setText("nguyen van an")
+    page.search_now()
+    qtbot.waitUntil(lambda: page.result is not None, timeout=10_000)
+    # A student with no record yet: the page says so.
+    assert _names(page)[0] == "Nguyễn Văn Ân"
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    panel = page.student_panel
+    assert page.stack.currentWidget() is panel
+    qtbot.waitUntil(lambda: panel.page is not None, timeout=20_000)
+    assert panel.name_label.text() == "Nguyễn Văn Ân"
+    assert panel.version_items() == []
+    year_item = panel.tree.topLevelItem(0)
+    assert year_item is not None and year_item.child(0) is not None
+    assert "Chưa tạo bản học bạ" in year_item.child(0).text(2)
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Escape)
+    assert page.stack.currentIndex() == 0
+
+    # The departed student: the earlier school, the year here with its issued record.
+    with issued.db.read() as s:
+        left_id = s.scalar(select(Enrolment.student_id).where(Enrolment.end_date.is_not(None)))
+    assert left_id is not None
+    page.open_student(left_id)
+    qtbot.waitUntil(lambda: panel.page is not None and panel.page.student_id == left_id, timeout=20_000)
+    assert "Đã chuyển đi ngày 15/01/" in panel.status_label.text()
+    assert "Trường THCS Đống Đa" in panel.status_label.text()
+    assert "(đã che)" not in panel.identity_label.text(), "SYSTEM sees the whole number"
+    years = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
+    assert [y.text(0) for y in years if y is not None][0] == "2022–2023"
+    assert years[0] is not None and "Trường Tiểu học Kim Liên" in years[0].text(1)
+    (version_item,) = panel.version_items()
+    assert version_item.text(0) == "Học bạ bản 1"
+    assert version_item.text(2).startswith("Đã phát hành ngày ")
+    signed = version_item.text(3)
+    for role in ("Giáo viên chủ nhiệm", "Hiệu trưởng", "Con dấu nhà trường"):
+        assert role in signed
+    assert "Còn thiếu" not in signed
+    here = years[-1]
+    assert here is not None and "Chuyển trường" in [here.child(i).text(0) for i in range(here.childCount())]
+    qtbot.wait(50)  # let the layout settle after the page filled in
+    page.grab().save(str(artifacts_dir / "lookup_student_page.png"))
+
+    panel.tree.setCurrentItem(version_item)
+    assert panel.open_button.isEnabled()
+    panel._background = False  # open the viewer synchronously for the test
+    viewer = panel.open_selected()
+    assert isinstance(viewer, DocumentView)
+    qtbot.addWidget(viewer)
+    assert viewer.preview is not None, viewer.message.text()
+    version = panel.selected_version()
+    assert version is not None
+    assert hashlib.sha256(viewer.preview.document.pdf).hexdigest() == version.sha256
+    assert viewer.pdf.pageCount() >= 1
+    assert "bản 1" in viewer.title_label.text()
+
+
+def test_a_teacher_sees_the_number_masked_on_the_page(
+    ui_app: QApplication, qtbot: QtBot, issued: DemoClass
+) -> None:
+    page = _page(qtbot, issued.db, teacher_of(issued.class_id), background=False)
+    page.search_box.setText("nguyen van an")
+    page.search_now()
+    page.open_selected()
+    assert page.student_panel.page is not None
+    assert "••••••••0999 (đã che)" in page.student_panel.identity_label.text()
+
+
+def test_the_area_is_enabled_in_the_main_window(
+    ui_app: QApplication, qtbot: QtBot, school: LookupSchool, artifacts_dir: Path
+) -> None:
+    window = build_main_window(school.db)
+    qtbot.addWidget(window)
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    qtbot.waitExposed(window)
+    button = window.nav_buttons["Tra cứu"]
+    assert button.isEnabled()
+    button.click()
+    page = window.pages.currentWidget()
+    assert isinstance(page, LookupPage)
+    page.search_box.setText("đào")
+    page.search_now()
+    qtbot.waitUntil(lambda: page.result is not None, timeout=10_000)
+    assert _names(page) == ["Đặng Thị Đào"]
+    window.grab().save(str(artifacts_dir / "lookup_main_window.png"))
