@@ -41,14 +41,17 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
-def _median_time(runs: int, work: Callable[[], object]) -> float:
+def _median_time(runs: int, work: Callable[[], object]) -> tuple[float, float]:
+    """Median wall time and median CPU time of `work` (CPU time: what a shared, busy machine does
+    not blur; the work here is single-threaded)."""
     work()  # warm: imports and the page cache, as in a running app
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         work()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def _folder_bytes(folder: Path) -> int:
@@ -69,18 +72,18 @@ def _open(path: Path) -> Database:
     return open_database(path, key=key_for_opening(path))
 
 
-def _issue(path: Path) -> tuple[float, int]:
+def _issue(path: Path) -> tuple[float, float, int]:
     db = _open(path)
     try:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         classes = issue_demo(db)
-        elapsed = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         db.dispose()
-    return elapsed, sum(c.issued for c in classes)
+    return wall, cpu, sum(c.issued for c in classes)
 
 
-def _homeroom(path: Path, runs: int) -> float:
+def _homeroom(path: Path, runs: int) -> tuple[float, float]:
     db = _open(path)
     try:
         with db.read() as s:
@@ -93,17 +96,25 @@ def _homeroom(path: Path, runs: int) -> float:
         db.dispose()
 
 
-def _backup(path: Path, target: Path) -> tuple[float, int]:
+def _backup(path: Path, target: Path) -> tuple[float, float, int]:
     shutil.rmtree(target, ignore_errors=True)
     key = key_for_opening(path)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     create_backup(path, target, key=key)
-    return time.perf_counter() - t0, _folder_bytes(target)
+    return time.perf_counter() - t0, time.process_time() - c0, _folder_bytes(target)
+
+
+def _row(what: str, plain: tuple[float, float], encrypted: tuple[float, float]) -> str:
+    (pw, pc), (ew, ec) = plain, encrypted
+    return (
+        f"| {what} | {pw * 1000:,.1f} ms ({pc * 1000:,.1f} CPU) | {ew * 1000:,.1f} ms ({ec * 1000:,.1f} CPU) "
+        f"| {ew / pw:.2f} ({ec / pc:.2f} CPU) |"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--classes", type=int, default=12, help="classes in the school (the homeroom, backup)")
+    parser.add_argument("--classes", type=int, default=12, help="classes in the school (homeroom, backup)")
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=1, help="rendering+signing rounds (≈30 s each side)")
     parser.add_argument("--runs", type=int, default=15, help="homeroom and backup runs")
@@ -117,9 +128,9 @@ def main() -> int:
         # One class for rendering+signing (issue_demo issues every class of the school).
         one_class = _make_school(tmp / "seed-one", 1, args.students)
         school = _make_school(tmp / "seed-school", args.classes, args.students)
-        print(f"rendering+signing: 1 class × {args.students}; school: {args.classes} classes × {args.students}")
+        print(f"rendering+signing: 1 class × {args.students}; school: {args.classes} × {args.students}")
 
-        sign_times: dict[str, list[float]] = {"plain": [], "encrypted": []}
+        sign_times: dict[str, list[tuple[float, float]]] = {"plain": [], "encrypted": []}
         issued = 0
         for r in range(args.rounds):
             for variant in ("plain", "encrypted"):
@@ -128,8 +139,8 @@ def main() -> int:
                 path = folder / one_class.name
                 if variant == "encrypted":
                     encrypt_database(path)
-                seconds, issued = _issue(path)
-                sign_times[variant].append(seconds)
+                wall, cpu, issued = _issue(path)
+                sign_times[variant].append((wall, cpu))
 
         # The whole school with one class's documents, plain and encrypted.
         plain_dir, enc_dir = tmp / "school-plain", tmp / "school-encrypted"
@@ -144,8 +155,8 @@ def main() -> int:
         conversion = encrypt_database(encrypted)
         convert_s = time.perf_counter() - t0
 
-        homeroom = {"plain": 0.0, "encrypted": 0.0}
-        backups: dict[str, list[tuple[float, int]]] = {"plain": [], "encrypted": []}
+        homeroom = {"plain": (0.0, 0.0), "encrypted": (0.0, 0.0)}
+        backups: dict[str, list[tuple[float, float, int]]] = {"plain": [], "encrypted": []}
         for r in range(3):
             for variant, path in (("plain", plain), ("encrypted", encrypted)):
                 if r == 0:
@@ -153,19 +164,21 @@ def main() -> int:
                 for i in range(max(1, args.runs // 3)):
                     backups[variant].append(_backup(path, tmp / f"bk-{variant}-{r}-{i}"))
 
+        def med(rows: list[tuple[float, float]]) -> tuple[float, float]:
+            return statistics.median(w for w, _ in rows), statistics.median(c for _, c in rows)
+
         print()
-        print("| operation | plain | encrypted | ratio |")
+        print("| operation | plain | encrypted | ratio encrypted / plain |")
         print("|---|---|---|---|")
-        p, e = statistics.median(sign_times["plain"]), statistics.median(sign_times["encrypted"])
-        print(f"| render + sign + store one class ({issued} records, 4 signatures each) | {_ms(p)} | {_ms(e)} "
-              f"| {e / p:.2f} |")
-        p, e = homeroom["plain"], homeroom["encrypted"]
-        print(f"| homeroom page data (median of {args.runs}) | {p * 1000:.1f} ms | {e * 1000:.1f} ms "
-              f"| {e / p:.2f} |")
-        bp = statistics.median(t for t, _ in backups["plain"])
-        be = statistics.median(t for t, _ in backups["encrypted"])
-        sp, se = backups["plain"][0][1], backups["encrypted"][0][1]
-        print(f"| full backup, time (median of {len(backups['plain'])}) | {_ms(bp)} | {_ms(be)} | {be / bp:.2f} |")
+        what = f"render + sign + store one class ({issued} records; median of {args.rounds})"
+        print(_row(what, med(sign_times["plain"]), med(sign_times["encrypted"])))
+        print(_row(f"homeroom page data (median of {args.runs})", homeroom["plain"], homeroom["encrypted"]))
+        n = len(backups["plain"])
+        print(_row(
+            f"full backup: snapshot + {conversion.documents_sealed} files (median of {n})",
+            med([(w, c) for w, c, _ in backups["plain"]]), med([(w, c) for w, c, _ in backups["encrypted"]]),
+        ))  # fmt: skip
+        sp, se = backups["plain"][0][2], backups["encrypted"][0][2]
         print(f"| full backup, bytes | {sp:,} | {se:,} | {se / sp:.3f} |")
         print()
         print(

@@ -71,9 +71,10 @@ def main() -> None:
 
         record = class_records(db, classes[0].id)[0]
         pdf = render_record(record).pdf
+        student = record.student
         info = PrintInfo(
-            record_id=record.meta.record_id, version=1, sha256="ab" * 32, student_name=record.student.full_name,
-            student_code=record.student.student_code, class_name=record.class_name, year_name=record.year_name,
+            record_id=record.meta.record_id, version=1, sha256="ab" * 32, student_name=student.full_name,
+            student_code=student.student_code, class_name=record.class_name, year_name=record.year_name,
             school_name=record.school.name, signers=(SignerLine("Hiệu trưởng", "Bench", date(2027, 5, 31)),),
             verify_url="https://hub.example.vn/v1/verify/" + "ab" * 32, printed_by="Bench",
             printed_at=datetime(2027, 6, 1, 9, 0),

@@ -10,9 +10,12 @@ says only whether the hub holds it, which school sent it, and whether it was sup
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from hub.schemas import HEX64, NULLABLE_STR
+
+VIETNAM = timezone(timedelta(hours=7))  # no daylight saving time
 
 VERIFY_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -118,7 +121,11 @@ def verify_html(answer: dict[str, Any]) -> str:
 
 
 def _when(iso: str) -> str:
-    """An ISO time such as 2026-11-23T09:05:00Z as "23/11/2026 09:05 (UTC)"; anything else as it is."""
-    if len(iso) >= 16 and iso[4] == "-" and iso[10] == "T":
-        return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]} {iso[11:16]} (UTC)"
-    return iso
+    """An ISO time in UTC (2026-11-23T02:05:00Z) in Vietnam's time: "23/11/2026 09:05 (giờ Việt Nam)"."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") + " (giờ Việt Nam)"

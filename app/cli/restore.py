@@ -15,9 +15,29 @@ from app.errors import UserFacingError
 from app.services.recovery import find_good_backups
 from app.services.restore import restore_backup
 
+NEEDS_KEY = (
+    "Lỗi: bản sao lưu “{name}” được mã hoá, và máy này chưa có khoá của nó. Hãy nhập mã khôi phục: "
+    "`python -m app key recover --db {db} --from {source}`, rồi chạy lại lệnh khôi phục.\n"
+)
+
+
+def _encrypted_without_key(source: Path, db_path: Path, key: bytes | None) -> Path | None:
+    """The snapshot that is encrypted while no key is known (a new PC before `key recover`)."""
+    if key is not None:
+        return None
+    from app.models import cipher
+    from app.services.backup import list_backups
+
+    candidates = [b.path for b in list_backups(source, db_path.stem)] if source.is_dir() else [source]
+    return next((p for p in candidates if p.is_file() and cipher.looks_plain(p) is False), None)
+
 
 def run(source: Path, db_path: Path, *, out: TextIO, err: TextIO, key: bytes | None = None) -> int:
     source, db_path = source.expanduser(), db_path.expanduser()
+    locked = _encrypted_without_key(source, db_path, key)
+    if locked is not None:
+        err.write(NEEDS_KEY.format(name=locked.name, db=db_path, source=source))
+        return 1
     snapshot = source
     if source.is_dir():
         good = find_good_backups([source], db_path.stem, key, limit=1)

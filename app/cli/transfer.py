@@ -6,9 +6,10 @@ package signed by the school's seal (the demo school: the demo seal; a real scho
 token) and ends the enrolment; prints JSON.
 
 `python -m app transfer import --db FILE PACKAGE.hbt [--trust CERT.pem …] [--class NAME]
-[--check-only] [--override-reason TEXT --as LOGIN]` checks the package offline and, when it
-passes (or the principal named by --as overrides with a reason), creates the student with the
-received records; prints the report as JSON. Exit 0 accepted (or passed, with --check-only),
+[--check-only] [--override-reason TEXT --as LOGIN [--password-env VAR]]` checks the package
+offline and, when it passes (or the principal named by --as, signed in with their password
+except in the demo school, overrides with a reason), creates the student with the received
+records; prints the report as JSON. Exit 0 accepted (or passed, with --check-only),
 1 refused, 2 when the files or arguments cannot be used.
 
 Imports stay inside the functions: building the parser must not load pyHanko.
@@ -60,6 +61,9 @@ def add_parser(sub: Any) -> None:
     receive.add_argument(
         "--as", dest="as_login", metavar="LOGIN", help="tài khoản Hiệu trưởng quyết định nhận"
     )
+    receive.add_argument(
+        "--password-env", metavar="BIẾN", help="mật khẩu của tài khoản --as, lấy từ biến môi trường này"
+    )
 
 
 def run_args(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -74,7 +78,7 @@ def run_args(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.transfer_action == "export":
             result, code = _export(db, args, err)
         else:
-            result, code = _import(db, args)
+            result, code = _import(db, args, err)
     except _BadArguments as exc:
         err.write(f"Lỗi: {exc}\n")
         return EXIT_BAD_ARGUMENTS
@@ -138,11 +142,28 @@ def _export(db: Any, args: argparse.Namespace, err: TextIO) -> tuple[dict[str, A
     return result.to_json(), 0
 
 
-def _import(db: Any, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
-    from sqlalchemy import select
+def _sign_in(db: Any, login: str, password_env: str | None, err: TextIO) -> Any:
+    """The account deciding, signed in: with its password, except in the demo school (as `gui --as`)."""
+    from app.services.access import load_actor
+    from app.services.accounts import sign_in, sign_in_demo
+    from app.services.certificates import school_of
 
-    from app.models import UserAccount
-    from app.services.access import SYSTEM, load_actor
+    with db.read() as s:
+        is_demo = school_of(s).is_demo
+    if is_demo:
+        signed = sign_in_demo(db, login)
+    else:
+        password = os.environ.get(password_env) if password_env else None
+        if password is None:
+            password = getpass.getpass(f"Mật khẩu của {login}: ", stream=err)
+        signed = sign_in(db, login, password)
+        del password
+    with db.read() as s:
+        return load_actor(s, signed.user_id)
+
+
+def _import(db: Any, args: argparse.Namespace, err: TextIO) -> tuple[dict[str, Any], int]:
+    from app.services.access import SYSTEM
     from app.services.records import find_class
     from app.services.transfer_in import accept_transfer
     from app.services.transfer_verify import verify_package
@@ -162,11 +183,7 @@ def _import(db: Any, args: argparse.Namespace) -> tuple[dict[str, Any], int]:
         return report.to_json(), 0 if report.ok else EXIT_REFUSED
     actor = SYSTEM
     if args.as_login:
-        with db.read() as s:
-            user_id = s.scalar(select(UserAccount.id).where(UserAccount.login == args.as_login.strip()))
-            if user_id is None:
-                raise _BadArguments(f"không có tài khoản {args.as_login}.")
-            actor = load_actor(s, user_id)
+        actor = _sign_in(db, args.as_login.strip(), args.password_env, err)
     elif args.override_reason:
         raise _BadArguments("nhận gói không hợp lệ cần --as LOGIN của Hiệu trưởng.")
     class_id = find_class(db, args.transfer_class) if args.transfer_class else None

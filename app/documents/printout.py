@@ -91,7 +91,9 @@ def confirmed_printout(signed_pdf: bytes, info: PrintInfo) -> bytes:
         raise ValueError("sha256 must be 64 hex digits")
     reader = PdfReader(io.BytesIO(signed_pdf))
     writer = PdfWriter()
-    total = len(reader.pages) + 1
+    # Every added page in one ReportLab document: its fonts are embedded once, not per page.
+    sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+    overlays = PdfReader(io.BytesIO(_overlays(info, sizes))).pages
     for number, page in enumerate(reader.pages, start=1):
         # Flattened on the reader's copy, before adding: what the dropped fields referenced
         # (the signature values, the field tree) is then never copied into the print copy.
@@ -103,8 +105,8 @@ def confirmed_printout(signed_pdf: bytes, info: PrintInfo) -> bytes:
             stream = DecodedStreamObject()
             stream.set_data(b"q\n" + original + b"\nQ\n" + stamps)
             added.replace_contents(stream)  # type: ignore[arg-type]  # a decoded stream works as well
-        added.merge_page(PdfReader(io.BytesIO(_note_overlay(info, page, number, total))).pages[0])
-    writer.add_page(PdfReader(io.BytesIO(_verification_page(info, total))).pages[0])
+        added.merge_page(overlays[number - 1])
+    writer.add_page(overlays[-1])
     for page in writer.pages:
         page.compress_content_streams()
     # Shared fonts and images once (pypdf 5 and later).
@@ -191,12 +193,25 @@ def _short_hash(sha256: str) -> str:
     return f"{sha256[:16]}…{sha256[-8:]}"
 
 
-def _note_overlay(info: PrintInfo, page: PageObject, number: int, total: int) -> bytes:
-    """The line at the top of each record page (inside the 14 mm top margin)."""
-    box = page.mediabox
-    width, height = float(box.width), float(box.height)
+def _overlays(info: PrintInfo, sizes: list[tuple[float, float]]) -> bytes:
+    """One page per record page (its note), then the verification page."""
     buf = io.BytesIO()
-    c = _canvas(buf, (width, height))
+    c = _canvas(buf, A4)
+    total = len(sizes) + 1
+    for number, size in enumerate(sizes, start=1):
+        c.setPageSize(size)
+        _draw_note(c, info, size, number, total)
+        c.showPage()
+    c.setPageSize(A4)
+    _draw_verification(c, info, total)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _draw_note(c: Canvas, info: PrintInfo, size: tuple[float, float], number: int, total: int) -> None:
+    """The lines at the top of a record page (inside its 14 mm top margin)."""
+    width, height = size
     c.setFillColor(_INK)
     left, right, top = 18 * mm, width - 18 * mm, height - 6 * mm
     c.setFont(SANS_BOLD, 7.5)
@@ -208,9 +223,6 @@ def _note_overlay(info: PrintInfo, page: PageObject, number: int, total: int) ->
     c.setStrokeColor(_INK)
     c.setLineWidth(0.4)
     c.line(left, top - 4.8 * mm, right, top - 4.8 * mm)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- the verification page
@@ -286,12 +298,10 @@ def _paragraph_at(c: Canvas, text: str, style_name: str, x: float, top: float, w
     return float(top - h)
 
 
-def _verification_page(info: PrintInfo, total: int) -> bytes:
+def _draw_verification(c: Canvas, info: PrintInfo, total: int) -> None:
     width, height = A4
     margin = 18 * mm
     inner = width - 2 * margin
-    buf = io.BytesIO()
-    c = _canvas(buf, A4)
     c.setFillColor(_INK)
     c.setFont(SERIF_BOLD, 15)
     c.drawCentredString(width / 2, height - 28 * mm, "XÁC NHẬN BẢN IN HỌC BẠ SỐ")
@@ -348,6 +358,3 @@ def _verification_page(info: PrintInfo, total: int) -> bytes:
     c.drawCentredString(
         width / 2, 10 * mm, f"Học bạ số · Mã hồ sơ {info.record_id} · Trang {total}/{total} (trang xác nhận)"
     )
-    c.showPage()
-    c.save()
-    return buf.getvalue()

@@ -1,7 +1,7 @@
 """Look-up (Tra cứu): find any student of the school, current or past, as people type.
 
 What a clerk types is matched against the folded name (no diacritics, no case, "đ" = "d",
-through the database's ``vi_fold()`` function, so "nguyen van an" finds "Nguyễn Văn An"),
+the folding of the database's ``vi_fold()``, so "nguyen van an" finds "Nguyễn Văn An"),
 the student code (mã học sinh) and the identification number (whole, or its last digits as
 lists show them). Results are ranked:
 
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -191,8 +192,6 @@ def lookup_choices(db: Database, actor: Actor) -> LookupChoices:
 
 def _natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
     # "6A2" before "6A10".
-    import re
-
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", name) if p)
 
 
@@ -230,8 +229,9 @@ def search_students(db: Database, actor: Actor, query: LookupQuery) -> LookupRes
     text with no filter finds nothing (the screen asks the person to type).
     """
     typed = _prepare(query.text)
-    has_filter = query.year_id is not None or query.class_id is not None or not query.include_left
-    if not typed.folded and not typed.code and not has_filter:
+    # "Only those studying now" narrows a search; alone it would list the whole school.
+    browsing = query.year_id is not None or query.class_id is not None
+    if not typed.folded and not typed.code and not browsing:
         return LookupResult(query, (), 0)
     with db.read() as s:
         current_year = s.execute(
@@ -286,32 +286,30 @@ def _candidates(
     s: Session, actor: Actor, query: LookupQuery, typed: _Typed, current_year: int | None
 ) -> list[_Row]:
     """Rows that match at all; ranking happens in Python on these few."""
+    # Filters as "id IN (subquery)": SQLite then visits only those students (by rowid), so
+    # a class of 40 folds 40 names, not the school's 10,000.
     params: dict[str, Any] = {}
     where: list[str] = []
     if query.year_id is not None:
         params["year_id"] = query.year_id
         where.append(
-            "EXISTS (SELECT 1 FROM enrolment e JOIN school_class k ON k.id = e.class_id "
-            "WHERE e.student_id = s.id AND k.school_year_id = :year_id)"
+            "s.id IN (SELECT e.student_id FROM enrolment e JOIN school_class k ON k.id = e.class_id "
+            "WHERE k.school_year_id = :year_id)"
         )
     if query.class_id is not None:
         params["class_id"] = query.class_id
-        where.append(
-            "EXISTS (SELECT 1 FROM enrolment e WHERE e.student_id = s.id AND e.class_id = :class_id)"
-        )
+        where.append("s.id IN (SELECT e.student_id FROM enrolment e WHERE e.class_id = :class_id)")
     if not query.include_left:
         params["current_year"] = current_year if current_year is not None else -1
         where.append(
-            "EXISTS (SELECT 1 FROM enrolment e JOIN school_class k ON k.id = e.class_id "
-            "WHERE e.student_id = s.id AND k.school_year_id = :current_year AND e.end_date IS NULL)"
+            "s.id IN (SELECT e.student_id FROM enrolment e JOIN school_class k ON k.id = e.class_id "
+            "WHERE k.school_year_id = :current_year AND e.end_date IS NULL)"
         )
     visible = _visible_class_ids(actor)
     if visible is not None:
         # Integers only, so inlining them is safe; a teacher has a handful of classes.
         ids = ",".join(str(int(i)) for i in sorted(visible)) or "NULL"
-        where.append(
-            f"EXISTS (SELECT 1 FROM enrolment e WHERE e.student_id = s.id AND e.class_id IN ({ids}))"
-        )
+        where.append(f"s.id IN (SELECT e.student_id FROM enrolment e WHERE e.class_id IN ({ids}))")
 
     match: list[str] = []
     # Names hold no digits: a number typed is a code or an identification number, and the

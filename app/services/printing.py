@@ -144,7 +144,7 @@ def prepare_printout(
         ).one()
         signers = tuple(
             SignerLine(
-                _role_title(sig.role, sig.leader), sig.signer_name, sig.signed_at.date(), bool(sig.demo)
+                _role_title(sig.role, sig.leader), sig.signer_name, _school_day(sig.signed_at), bool(sig.demo)
             )
             for sig in s.scalars(
                 select(d.Signature).where(d.Signature.document_id == doc.id).order_by(d.Signature.signed_at)

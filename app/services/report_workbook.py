@@ -45,7 +45,8 @@ def progress_row(p: ClassProgress) -> list[object]:
 
 def write_report(report: PrincipalReport, out: Path) -> None:
     title = [
-        report.school_name.upper() + (" (DEMO)" if report.is_demo else ""),
+        report.school_name.upper()
+        + (" (DEMO)" if report.is_demo and "DEMO" not in report.school_name else ""),
         "BÁO CÁO TIẾN ĐỘ HỌC BẠ SỐ",
         f"Năm học {report.year_name or '—'} · lập lúc {report.generated_at:%H:%M ngày %d/%m/%Y}",
     ]

@@ -146,6 +146,7 @@ class HistoryYear:
     class_name: str
     school_name: str
     here: bool  # studied at this school (an enrolment), else an earlier school
+    current: bool  # the school's current year
     grade: int | None
     start_date: date | None
     end_date: date | None  # set when the student left during the year
@@ -229,8 +230,8 @@ def student_page(db: Database, actor: Actor, student_id: int) -> StudentPage:
             )
         )
         here_rows = [
-            (e.id, k.id, k.name, y.name, g.number, e.start_date, e.end_date, e.end_reason,
-             e.registration_number, homeroom)
+            (e.id, k.id, k.name, y.name, bool(y.is_current), g.number, e.start_date, e.end_date,
+             e.end_reason, e.registration_number, homeroom)
             for e, k, y, g, homeroom in places
         ]
         identity = (
@@ -238,11 +239,13 @@ def student_page(db: Database, actor: Actor, student_id: int) -> StudentPage:
             student.date_of_birth, student.sex, student.ethnicity, student.place_of_birth,
         )
     years = earlier
-    for (eid, class_id, class_name, year_name, grade, start, end, reason, reg, homeroom) in here_rows:
+    for row in here_rows:
+        eid, class_id, class_name, year_name, current, grade, start, end, reason, reg, homeroom = row
         result, note = _year_result(db, actor, class_id, student_id, end)
         years.append(
             HistoryYear(
                 year_name=year_name, class_name=class_name, school_name=school_name, here=True,
+                current=current,
                 grade=grade, start_date=start, end_date=end, end_reason=reason,
                 registration_number=reg, homeroom_name=homeroom, result=result, result_note=note,
                 transfer_out=outs.get(eid), records=versions.get(eid, ()),
@@ -319,7 +322,8 @@ def _other_school_year(
     year_name: str, class_name: str, school_name: str, reg: str | None, records: tuple[RecordVersion, ...]
 ) -> HistoryYear:
     return HistoryYear(
-        year_name=year_name, class_name=class_name, school_name=school_name, here=False, grade=None,
+        year_name=year_name, class_name=class_name, school_name=school_name, here=False, current=False,
+        grade=None,
         start_date=None, end_date=None, end_reason=None, registration_number=reg, homeroom_name=None,
         result=None,
         result_note=(

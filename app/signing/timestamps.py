@@ -38,9 +38,10 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError, set_tsp_
 
 log = logging.getLogger(__name__)
 
-# Room kept in /Contents (hex digits) for a signature timestamp added after signing: a token
-# from a national TSA with its certificate chain embedded is 3–6 KB.
-LATER_TIMESTAMP_ROOM = 2 * 8192
+# Room kept in /Contents (hex digits, on top of pyHanko's 50 % margin on the signature's own
+# size, itself 2 KB or more for an RSA token) for a signature timestamp added after signing:
+# a token with the TSA's RSA certificate embedded is 2–4 KB. Each KB kept costs 2 KB of file.
+LATER_TIMESTAMP_ROOM = 2 * 4096
 SIGNATURE_TIMESTAMP = "signature_time_stamp_token"
 
 OFFLINE_NOTE = (

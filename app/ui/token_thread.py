@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Sequence
 
 import shiboken6
@@ -75,7 +76,7 @@ class _Fanout:
                 monitor.changed.emit(snapshot)
 
 
-_fanouts: dict[int, _Fanout] = {}
+_fanouts: weakref.WeakKeyDictionary[TokenWorker, _Fanout] = weakref.WeakKeyDictionary()
 
 
 class TokenMonitor(QObject):
@@ -86,7 +87,7 @@ class TokenMonitor(QObject):
         self.modules = tuple(modules)
         self.snapshot: TokenSnapshot | None = None
         self.changed.connect(self._remember)
-        fanout = _fanouts.setdefault(id(worker), _Fanout(worker))
+        fanout = _fanouts.setdefault(worker, _Fanout(worker))
         key = id(self)
         self.destroyed.connect(lambda *_: fanout.remove(key))
         fanout.add(self)

@@ -40,8 +40,8 @@ def test_selftest_passes_on_this_installation() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.strip().splitlines()
     checks = [line for line in lines if line.startswith("[")]
-    assert [c.split("]")[0] for c in checks] == ["[OK"] * 5
-    for name in ("thư viện", "phông chữ", "cơ sở dữ liệu", "PKCS#11", "Qt"):
+    assert [c.split("]")[0] for c in checks] == ["[OK"] * 6
+    for name in ("thư viện", "phông chữ", "cơ sở dữ liệu", "mã hoá", "PKCS#11", "Qt"):
         assert any(name in c for c in checks), name
     assert lines[-1] == "Tất cả đều ổn."
 

@@ -65,6 +65,36 @@ def test_export_then_import_from_the_command_line(tmp_path: Path, capsys: pytest
     assert main(["transfer", "import", "--db", b_db, str(package), "--override-reason", "lý do đủ dài"]) == 2
     assert "--as" in capsys.readouterr().err
 
+    b2 = copy_school(templates.b, tmp_path / "b2")
+    b2.dispose()
+    b2_db = str(tmp_path / "b2" / DB_NAME)
+    reason = "Sở xác nhận hồ sơ bằng công văn 15/SGD"
+    assert (
+        main(
+            ["transfer", "import", "--db", b2_db, str(package), "--override-reason", reason, "--as", "vanthu"]
+        )
+        == 1
+    )
+    assert "Hiệu trưởng" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "transfer",
+                "import",
+                "--db",
+                b2_db,
+                str(package),
+                "--override-reason",
+                reason,
+                "--as",
+                "hieutruong",
+            ]
+        )
+        == 0
+    )
+    overridden = json.loads(capsys.readouterr().out)
+    assert overridden["verified"] is False and overridden["override_reason"] == reason
+
     assert main(["transfer", "import", "--db", b_db, str(package), "--trust", str(root)]) == 0
     got = json.loads(capsys.readouterr().out)
     assert got["verified"] is True and got["records"] == 1 and got["student_created"] is True

@@ -97,6 +97,7 @@ def test_a_phone_gets_a_page_in_vietnamese(
     assert '<html lang="vi">' in page and "Học bạ hợp lệ, là bản hiện hành" in page
     assert protocol.sha256_hex(pdf) in page and "HS0001" not in page  # nothing about the student
     (artifacts_dir / "hub_verify_page.html").write_text(page, encoding="utf-8")
+    assert "(giờ Việt Nam)" in page  # the hub's UTC clock shown in the reader's time
     unknown = httpx.get(verify_url(hub.url, "0" * 64), headers=phone)
     assert unknown.status_code == 200 and "Máy chủ của Sở không có tài liệu này" in unknown.text
 

@@ -39,7 +39,9 @@ def add_student(db: Database, school_id: int, code: str, name: str, national_id:
 def enrol(db: Database, student_id: int, class_id: int, start: date, end: date | None = None,
            reason: str | None = None) -> int:
     with db.write() as s:
-        e = Enrolment(student_id=student_id, class_id=class_id, start_date=start, end_date=end, end_reason=reason)
+        e = Enrolment(
+            student_id=student_id, class_id=class_id, start_date=start, end_date=end, end_reason=reason
+        )
         s.add(e)
         s.flush()
         return e.id
@@ -65,7 +67,9 @@ def make_lookup_school(db: Database, *, students_per_class: int = 6) -> LookupSc
         past_class = SchoolClass(school_year_id=past.id, grade_id=grade.id, name="9Z")
         s.add(past_class)
         s.flush()
-        ids = (school.id, classes[0].id, classes[1].id, past_class.id, past.id, year.id, start, past.start_date)
+        ids = (
+            school.id, classes[0].id, classes[1].id, past_class.id, past.id, year.id, start, past.start_date
+        )
     school_id, class_a, class_b, past_class_id, past_id, year_id, start, past_start = ids
     students = {
         "an": add_student(db, school_id, "7900000001", "Nguyễn Văn An", "079213000111", 1),

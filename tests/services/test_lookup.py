@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from app.models.db import Database, open_database
+from app.rules.identity import mask_national_id
 from app.services.access import SYSTEM
 from app.services.lookup import (
     MATCH_CODE,
@@ -21,7 +22,6 @@ from app.services.lookup import (
     lookup_choices,
     search_students,
 )
-from app.rules.identity import mask_national_id
 from tests.services.lookup_data import LookupSchool, make_lookup_school, role_actor, teacher_of
 
 
@@ -123,6 +123,7 @@ def test_filters_by_year_and_class(db: Database, school: LookupSchool) -> None:
     assert "Lò Thị Mỷ" in [h.full_name for h in browse.hits]
     # No text and no filter: nothing (the screen asks to type).
     assert search_students(db, SYSTEM, LookupQuery("   ")).hits == ()
+    assert search_students(db, SYSTEM, LookupQuery("", include_left=False)).hits == ()
 
 
 def test_limit_keeps_the_best_and_counts_all(db: Database) -> None:
@@ -170,7 +171,8 @@ def test_a_big_school_is_searched_the_same_way(tmp_path: Path) -> None:
         make_lookup_school(db, students_per_class=40)
         result = search_students(db, SYSTEM, LookupQuery("nguyen"))
         ranks = ["exact", "folded", "prefix", "words", "code"]
-        assert [ranks.index(h.match) for h in result.hits] == sorted(ranks.index(h.match) for h in result.hits)
+        order = [ranks.index(h.match) for h in result.hits]
+        assert order == sorted(order)
         assert all("nguyen" in h.full_name.casefold().replace("ễ", "e") for h in result.hits)
     finally:
         db.dispose()

@@ -10,15 +10,18 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
+import keyring
 import pytest
 import zxingcpp
+from keyrings.alt.file import PlaintextKeyring
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.errors import NotFound, UserFacingError
 from app.main import main
-from app.models import AuditEntry, Document, DocumentFile
+from app.models import AuditEntry, Document, DocumentFile, OutboxItem
 from app.models import documents as d
 from app.services import audit
 from app.services.access import PermissionDenied
@@ -31,7 +34,11 @@ from app.services.printing import (
     print_to_file,
     verify_url,
 )
+from app.sync.client import RetryPolicy, Timeouts
+from app.sync.connect import connect_device
 from app.sync.state import get_state
+from app.sync.worker import SyncOptions, run_sync
+from tests.hub.servers import start_hub
 from tests.services.signing_data import DemoClass, make_demo_class
 
 HUB = "https://hub.sgd-thainguyen.example.vn/"
@@ -217,3 +224,46 @@ def test_print_command(issued: DemoClass, tmp_path: Path, capsys: pytest.Capture
     assert main(["print", "--db", db_path, "--document", "nope", "--out", str(tmp_path / "y.pdf")]) == 1
     assert "mã hồ sơ" in capsys.readouterr().err
     assert not (tmp_path / "y.pdf").exists()
+
+
+@pytest.fixture
+def file_keyring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A real keyring backend in a temp folder (keyrings.alt), for the device credential.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(PlaintextKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_the_scanned_address_answers_on_a_real_hub(
+    issued: DemoClass, tmp_path: Path, artifacts_dir: Path, file_keyring: None
+) -> None:
+    """Paper to hub: sync the issued records, print, read the QR code, ask the hub at that address."""
+    hub_data = tmp_path / "hub"
+    (hub_data / "trust").mkdir(parents=True)
+    [root] = list(Path(issued.db.path).parent.rglob("demo-root.pem"))
+    (hub_data / "trust" / "demo-root.pem").write_bytes(root.read_bytes())
+    hub = start_hub(hub_data)
+    try:
+        with issued.db.read() as s:
+            school = s.scalars(select(OutboxItem.school_code)).first()
+        assert school is not None
+        fast = RetryPolicy(attempts=5, base_delay_s=0.02, max_delay_s=0.2, max_retry_after_s=5)
+        quick = Timeouts(connect_s=3, read_s=3, write_s=3, pool_s=3)
+        connect_device(issued.db, hub.url, hub.device(school), policy=fast, timeouts=quick)
+        assert run_sync(issued.db, SyncOptions(policy=fast, timeouts=quick)).waiting == 0
+
+        doc_id, sha, _ = _record(issued)
+        out = tmp_path / "to-hub.pdf"
+        print_to_file(issued.db, actor_by_login(issued.db, "vanthu"), doc_id, out)
+        [url] = _qr_texts(_page_png(out, len(PdfReader(out).pages), tmp_path / "qr.png"))
+        assert url == f"{hub.url.rstrip('/')}/v1/verify/{sha}"
+        answer = httpx.get(url, timeout=10).json()
+        assert answer["held"] is True and answer["status"] == "current" and answer["sha256"] == sha
+        page = httpx.get(url, headers={"Accept": "text/html"}, timeout=10)
+        assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+        (artifacts_dir / "confirmed_print_hub_answer.html").write_text(page.text, encoding="utf-8")
+    finally:
+        hub.stop()
+        _set_hub(issued, HUB)

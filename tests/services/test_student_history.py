@@ -34,7 +34,8 @@ def _students(db: Database, class_id: int) -> list[tuple[int, int]]:
     """(student id, enrolment id) of the class, in id order."""
     with db.read() as s:
         return [(st, e) for e, st in s.execute(
-            select(Enrolment.id, Enrolment.student_id).where(Enrolment.class_id == class_id).order_by(Enrolment.id)
+            select(Enrolment.id, Enrolment.student_id)
+            .where(Enrolment.class_id == class_id).order_by(Enrolment.id)
         )]  # fmt: skip
 
 
@@ -55,7 +56,8 @@ def test_an_issued_year_with_its_signatures_and_results(issued: DemoClass) -> No
     assert all(m.signer_name and m.demo for m in version.signatures)
     assert version.missing_roles == () and version.can_open
     # The same results as the class page.
-    row = next(r for r in class_results(issued.db, SYSTEM, issued.class_id).rows if r.student_id == student_id)
+    rows = class_results(issued.db, SYSTEM, issued.class_id).rows
+    row = next(r for r in rows if r.student_id == student_id)
     assert year.result is not None
     assert (year.result.learning, year.result.conduct, year.result.promotion_label) == (
         row.learning, row.conduct, row.promotion_label,

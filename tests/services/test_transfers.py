@@ -367,3 +367,23 @@ def test_enrol_in_a_class_on_acceptance(exported: Exported, b_db: Database) -> N
     with b_db.read() as s:
         enrolment = s.scalar(select(Enrolment).where(Enrolment.student_id == result.student_id))
         assert enrolment is not None and (enrolment.class_id, enrolment.start_date) == (class_id, WHEN)
+
+
+def test_only_the_registered_seal_signs_a_package(exported: Exported, tmp_path: Path) -> None:
+    from app.services.certificates import demo_folder
+    from app.signing.signers import DemoSignerSpec
+
+    db = copy_school(exported.templates.a, tmp_path / "a")
+    try:
+        student = student_ids(db)[1]
+        principal = actor_with_role(db, ROLE_PRINCIPAL)
+        out = tmp_path / "p.hbt"
+        not_the_seal = DemoSignerSpec(demo_folder(db), principal.login)
+        with pytest.raises(UserFacingError, match="không phải con dấu"):
+            export_transfer(
+                db, principal, student, out, destination="X", transfer_date=WHEN, signer=not_the_seal
+            )
+        assert not out.exists()
+        assert preview_transfer_out(db, SYSTEM, student).class_name == "6A1"  # the enrolment is still open
+    finally:
+        db.dispose()

@@ -20,7 +20,7 @@ from app.services.access import Actor
 from app.services.demo import DEMO_PASSWORD
 from app.ui.context import UiContext
 from app.ui.encryption_box import EncryptionBox
-from app.ui.encryption_flow import encrypt_if_requested
+from app.ui.encryption_flow import encrypt_if_requested, encrypt_new_school
 from app.ui.reads import read_overview
 from app.ui.recovery_code_dialog import RecoveryCodeEntry, RecoveryCodeSheet
 from app.ui.startup_guard import StartupGuard
@@ -204,3 +204,54 @@ def test_the_admin_turns_encryption_on_in_settings_and_it_happens_at_the_next_st
         box.sheet.close()
     finally:
         db.dispose()
+
+
+def test_a_new_real_school_is_encrypted_right_after_the_first_run(
+    ui_app: QApplication, file_keyring: PlaintextKeyring, tmp_path: Path
+) -> None:
+    from app.services.first_run import NewSchool, create_school
+
+    path = tmp_path / "data" / "hocba.sqlite3"
+    db = open_database(path)
+    create_school(db, NewSchool(
+        name="Trường THCS Thật", school_code="1", department_code="1", province="Huế",
+        issuing_place="Huế", levels=("thcs",), start_year=2026, admin_full_name="Quản Trị",
+        admin_login="quantri", admin_password="mat-khau-quan-tri",
+    ))  # fmt: skip
+    name = "Trường THCS Thật".encode()
+
+    def on_disk() -> bytes:
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+    assert name in on_disk()  # the control: in clear before
+    shown: list[str] = []
+
+    def written_down(dialog: QDialog) -> None:
+        assert isinstance(dialog, RecoveryCodeSheet)
+        shown.append(dialog.code_label.text())
+        dialog.written.setChecked(True)
+        dialog.accept()
+
+    timer = _when_modal(RecoveryCodeSheet, written_down)
+    guard = StartupGuard.claim(path)
+    assert guard is not None
+    try:
+        reopened = encrypt_new_school(guard, path, db)
+    finally:
+        guard.release()
+        timer.stop()
+    try:
+        assert reopened.key is not None and reopened.key == keys.database_key(path) == guard.key
+        assert len(shown) == 1 and name not in on_disk()
+        assert accounts.sign_in(reopened, "quantri", "mat-khau-quan-tri").login == "quantri"
+    finally:
+        reopened.dispose()
+    # The demo school is never encrypted (its password is public anyway).
+    demo = open_database(make_demo(tmp_path / "demo" / "hocba-demo.sqlite3", classes=1, students=2))
+    guard = StartupGuard.claim(demo.path)
+    assert guard is not None
+    try:
+        assert encrypt_new_school(guard, demo.path, demo) is demo and demo.key is None
+    finally:
+        guard.release()
+        demo.dispose()

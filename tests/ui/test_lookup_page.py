@@ -4,6 +4,7 @@ the student page with its record versions, and opening a version in the viewer."
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.models import Enrolment, School, StudyHistory, TransferOut
+from app.models import Document, Enrolment, School, StudyHistory, TransferOut
 from app.models.db import Database, open_database
 from app.services.access import SYSTEM
 from app.ui.application import WINDOW_SIZE, build_main_window
@@ -49,6 +50,16 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> DemoClass:
         s.add(StudyHistory(student_id=enrolment.student_id, year_name="2022-2023", class_name="5A",
                            school_name="Trường Tiểu học Kim Liên"))
         school_id = s.scalar(select(School.id))
+        # The second student's record is being corrected: version 2, not signed yet.
+        second = s.scalars(
+            select(Document).where(Document.class_id == demo.class_id, Document.kind == "record")
+            .order_by(Document.id)
+        ).all()[1]
+        s.add(Document(
+            uuid=str(uuid.uuid4()), kind="record", school_id=second.school_id,
+            school_year_id=second.school_year_id, class_id=second.class_id, enrolment_id=second.enrolment_id,
+            version=2, supersedes=second.uuid, supersede_reason="Sai ngày sinh", state="draft",
+        ))  # fmt: skip
     assert school_id is not None
     sid = add_student(demo.db, school_id, "7911111111", "Nguyễn Văn Ân", "079213000999", 1)
     enrol(demo.db, sid, demo.class_id, date(2026, 9, 5))
@@ -62,6 +73,11 @@ def _page(qtbot: QtBot, db: Database, actor=SYSTEM, **kw: object) -> LookupPage:
     page.show()
     qtbot.waitExposed(page)
     return page
+
+
+def _wait_for(qtbot: QtBot, page: LookupPage, typed: str) -> None:
+    """Until the answer to `typed` is shown (answered on the thread pool)."""
+    qtbot.waitUntil(lambda: page.result is not None and page.result.query.text == typed, timeout=20_000)
 
 
 def _names(page: LookupPage) -> list[str]:
@@ -80,7 +96,7 @@ def test_search_as_you_type_without_diacritics(
     assert page.model.rowCount() == 0
     qtbot.keyClicks(page.search_box, "nguyen van an")
     # Debounced, then answered from the thread pool.
-    qtbot.waitUntil(lambda: page.result is not None and page.result.query.text == "nguyen van an", timeout=10_000)
+    _wait_for(qtbot, page, "nguyen van an")
     assert _names(page)[:3] == ["Nguyễn Văn An", "Nguyễn Văn Ân", "Nguyễn Văn Anh"]
     assert "Tìm thấy 3 học sinh" in page.counts_label.text()
     assert page.open_button.isEnabled(), "the best match is selected, ready for Enter"
@@ -90,11 +106,11 @@ def test_search_as_you_type_without_diacritics(
     # Only the newest query's answer counts, however the answers arrive.
     page.search_box.setText("dang thi dao")
     page.search_now()
-    qtbot.waitUntil(lambda: page.result is not None and page.result.query.text == "dang thi dao", timeout=10_000)
+    _wait_for(qtbot, page, "dang thi dao")
     assert _names(page) == ["Đặng Thị Đào"]
     page.search_box.setText("zzzz")
     page.search_now()
-    qtbot.waitUntil(lambda: page.result is not None and page.result.query.text == "zzzz", timeout=10_000)
+    _wait_for(qtbot, page, "zzzz")
     assert "Không tìm thấy học sinh nào" in page.counts_label.text()
     assert not page.open_button.isEnabled()
 
@@ -110,7 +126,8 @@ def test_filters_year_class_and_departed(ui_app: QApplication, qtbot: QtBot, sch
     page.include_left.setChecked(True)
     # The past year: its one class only, and its one student.
     page.year_combo.setCurrentIndex(page.year_combo.findData(school.past_year))
-    assert [page.class_combo.itemData(i) for i in range(page.class_combo.count())] == [None, school.past_class]
+    offered = [page.class_combo.itemData(i) for i in range(page.class_combo.count())]
+    assert offered == [None, school.past_class]
     page.search_box.setText("")
     page.search_now()
     assert _names(page) == ["Trần Quốc Bảo"]
@@ -140,7 +157,7 @@ def test_student_page_history_versions_and_viewer(
     qtbot.waitUntil(lambda: page.result is not None, timeout=10_000)
     # A student with no record yet: the page says so.
     assert _names(page)[0] == "Nguyễn Văn Ân"
-    page.table.setFocus()
+    qtbot.keyClick(page.search_box, Qt.Key.Key_Down)  # from typing straight into the results
     qtbot.keyClick(page.table, Qt.Key.Key_Return)
     panel = page.student_panel
     assert page.stack.currentWidget() is panel
@@ -163,7 +180,7 @@ def test_student_page_history_versions_and_viewer(
     assert "Trường THCS Đống Đa" in panel.status_label.text()
     assert "(đã che)" not in panel.identity_label.text(), "SYSTEM sees the whole number"
     years = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
-    assert [y.text(0) for y in years if y is not None][0] == "2022–2023"
+    assert years[0] is not None and years[0].text(0) == "2022–2023"
     assert years[0] is not None and "Trường Tiểu học Kim Liên" in years[0].text(1)
     (version_item,) = panel.version_items()
     assert version_item.text(0) == "Học bạ bản 1"
@@ -189,6 +206,32 @@ def test_student_page_history_versions_and_viewer(
     assert hashlib.sha256(viewer.preview.document.pdf).hexdigest() == version.sha256
     assert viewer.pdf.pageCount() >= 1
     assert "bản 1" in viewer.title_label.text()
+
+
+def test_a_correction_in_progress_shows_what_is_missing(
+    ui_app: QApplication, qtbot: QtBot, issued: DemoClass, artifacts_dir: Path
+) -> None:
+    with issued.db.read() as s:
+        corrected = s.scalar(
+            select(Enrolment.student_id).join(Document, Document.enrolment_id == Enrolment.id)
+            .where(Document.version == 2)
+        )
+    assert corrected is not None
+    page = _page(qtbot, issued.db, background=False)
+    page.open_student(corrected)
+    panel = page.student_panel
+    assert panel.status_label.text().startswith("Đang học lớp ")
+    old, new = panel.version_items()
+    assert "bản 2 đang được làm" in old.text(2)
+    assert new.text(0) == "Học bạ bản 2"
+    assert "Đính chính bản 1: Sai ngày sinh" in new.text(2)
+    assert new.text(3) == "Còn thiếu: Giáo viên chủ nhiệm, Hiệu trưởng, Con dấu nhà trường"
+    panel.tree.setCurrentItem(new)
+    assert not panel.open_button.isEnabled(), "nothing to open before the first signature"
+    panel.tree.setCurrentItem(old)
+    assert panel.open_button.isEnabled()
+    qtbot.wait(50)
+    page.grab().save(str(artifacts_dir / "lookup_student_correction.png"))
 
 
 def test_a_teacher_sees_the_number_masked_on_the_page(

@@ -133,7 +133,7 @@ def test_transfer_out_makes_the_package(
         dialog.show()
         qtbot.waitUntil(lambda: dialog.preview is not None, timeout=120_000)
         assert dialog.make_button.isEnabled() and "DEMO" in dialog.seal_label.text()
-        assert "2026-2027" in dialog.contents.toPlainText()
+        assert "2026–2027" in dialog.contents.toPlainText()
         dialog.destination.setText(B_NAME)
         out = tmp_path / "out" / "goi"
         dialog.out_path.setText(str(out))

@@ -77,6 +77,34 @@ def test_panel_beside_the_preview_of_an_issued_record(
     view.close()
 
 
+def test_a_record_changed_on_disk_shows_in_red_beside_the_preview(
+    ui_app: QApplication, qtbot: QtBot, school: IssuedSchool, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    copy = tmp_path / "school"
+    shutil.copytree(school.path.parent, copy)
+    [stored] = [p for p in copy.rglob("*.pdf") if p.read_bytes() == school.pdf]
+    stored.write_bytes(swap_xml(school.pdf))
+    db = open_database(copy / school.path.name)
+    try:
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        view = record_opener(db, SYSTEM)(parent, school.student_id)
+        _wait_preview(qtbot, view)
+        assert view.preview is not None and view.preview.verification is not None
+        headline = view.signatures.headline_label
+        assert headline.text().startswith("Tài liệu đã bị sửa sau khi ký") and RED in headline.styleSheet()
+        assert all(RED in card.styleSheet() for card in view.signatures.cards)
+        assert "Tệp học bạ lưu trên máy đã bị thay đổi" in view.signatures.unsigned_label.text()
+        assert not view.confirmed_print_button.isEnabled()  # paper must not vouch for a changed file
+        view.resize(1400, 1000)
+        view.show()
+        qtbot.wait(600)
+        view.grab().save(str(artifacts_dir / "document_view_changed.png"))
+        view.close()
+    finally:
+        db.dispose()
+
+
 def test_an_unsigned_record_has_no_signatures_to_show(
     ui_app: QApplication, qtbot: QtBot, demo_db: Database
 ) -> None:

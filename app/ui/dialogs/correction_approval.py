@@ -184,8 +184,9 @@ class CorrectionApprovalDialog(QDialog):
         log.info("correction %s approved", done.uuid)
         self._show(
             _(
-                "Đã duyệt đính chính học bạ của {name}: phiên bản {version} đã được lập. Giáo viên sửa điểm "
-                "(nếu cần), rồi ký lại theo thứ tự ở trang Ký số."
+                "Đã duyệt đính chính học bạ của {name}: phiên bản {version} đã được lập. Nếu cần sửa điểm, "
+                "hãy mở khoá sổ điểm môn đó để giáo viên bộ môn sửa (chỉ điểm của học sinh này sửa được); "
+                "rồi ký lại theo thứ tự ở trang Ký số."
             ).format(name=done.student_name, version=done.new_version),
             error=False,
         )

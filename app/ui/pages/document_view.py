@@ -207,6 +207,9 @@ class DocumentView(QDialog):
         # A confirmed printout is of an issued record (the seal has signed), never of a draft.
         signed = self.preview.signed if ready and self.preview is not None else None
         issued = signed is not None and signed.state == "issued"
+        # …and never of a file changed after signing: paper must not vouch for it.
+        checked = self.preview.verification if self.preview is not None else None
+        issued = issued and checked is not None and not checked.changed
         self.confirmed_print_button.setEnabled(issued and self.db is not None and self.actor is not None)
         self.stack.setCurrentIndex(1 if ready else 0)
 

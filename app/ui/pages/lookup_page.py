@@ -78,6 +78,18 @@ def result_columns() -> tuple[Column, ...]:
     )
 
 
+class _SearchBox(QLineEdit):
+    """Down moves into the results, so the keyboard alone goes from typing to a student."""
+
+    down_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down:
+            self.down_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
 class _ResultsTable(QTableView):
     """Enter opens the selected student, as a double click does."""
 
@@ -104,7 +116,7 @@ class LookupPage(QWidget):
         self.result: LookupResult | None = None
         self.choices: LookupChoices = lookup_choices(db, actor)  # a few rows: a short read
 
-        self.search_box = QLineEdit()
+        self.search_box = _SearchBox()
         self.search_box.setObjectName("lookupSearch")
         self.search_box.setPlaceholderText(
             _("Tìm học sinh: tên không cần dấu, mã học sinh hoặc số định danh")
@@ -117,6 +129,7 @@ class LookupPage(QWidget):
         self.search_box.setMinimumHeight(48)
         self.search_box.textChanged.connect(self._schedule)
         self.search_box.returnPressed.connect(self._on_return)
+        self.search_box.down_pressed.connect(self._into_results)
 
         self.year_combo = QComboBox()
         self.year_combo.setAccessibleName(_("Lọc theo năm học"))
@@ -248,9 +261,15 @@ class LookupPage(QWidget):
         elif self.model.rowCount() == 1:
             self.table.selectRow(0)
             self.open_selected()
-        elif self.model.rowCount():
+        else:
+            self._into_results()
+
+    @Slot()
+    def _into_results(self) -> None:
+        if self.model.rowCount():
             self.table.setFocus()
-            self.table.selectRow(0)
+            if not self.table.selectionModel().hasSelection():
+                self.table.selectRow(0)
 
     @Slot()
     def search_now(self) -> None:

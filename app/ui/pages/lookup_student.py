@@ -269,10 +269,14 @@ class StudentPanel(QWidget):
                 reason = year.end_reason or _("rời trường")
                 lines.append(_("Đã rời trường ngày {date} ({reason}).").format(
                     date=format_date(year.end_date), reason=reason))
+        elif here[-1].current:
+            last = here[-1]
+            lines.append(_("Đang học lớp {klass}, năm học {year}.").format(
+                klass=last.class_name, year=format_year(last.year_name)))
         else:
             last = here[-1]
-            lines.append(_("Lớp {klass}, năm học {year}.").format(klass=last.class_name,
-                                                                  year=format_year(last.year_name)))
+            lines.append(_("Đã học ở trường đến lớp {klass}, năm học {year}.").format(
+                klass=last.class_name, year=format_year(last.year_name)))
         return " ".join(lines)
 
     def _fill_tree(self, page: StudentPage) -> None:

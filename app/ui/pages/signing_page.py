@@ -300,8 +300,11 @@ class SigningPage(QWidget):
         future = self._worker.submit(match_certificates, snapshot.tokens, wanted)
 
         def done(f: Future[tuple[TokenMatch, ...]]) -> None:  # on the token thread
+            error = f.exception()
+            if error is not None:
+                log.warning("reading the certificates on the tokens failed: %r", error)
             if shiboken6.isValid(self):
-                self._matched.emit(generation, () if f.exception() else f.result())
+                self._matched.emit(generation, () if error else f.result())
 
         future.add_done_callback(done)
 

@@ -10,6 +10,7 @@ logs in on the reader.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -19,6 +20,8 @@ from app.signing.certinfo import CertificateInfo
 from app.signing.errors import PinLockedError, SigningError, WrongPinError
 from app.signing.pin import Pin
 from app.signing.signers import TokenSignerSpec
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,10 @@ def match_certificates(present: Sequence[tokens.TokenInfo], wanted: frozenset[st
     for token in present:
         try:
             certs = tokens.list_certificates(token.module_path, token.ref)
-        except SigningError:
-            continue  # pulled out meanwhile, or a vendor module refusing: the next poll tells
+        except SigningError as exc:
+            # Pulled out meanwhile, or a vendor module refusing: the next poll tells.
+            log.info("certificates of token %r not readable: %s", token.label, exc.message)
+            continue
         for cert in certs:
             if cert.sha256 in wanted:
                 spec = TokenSignerSpec(
@@ -59,6 +64,7 @@ def match_certificates(present: Sequence[tokens.TokenInfo], wanted: frozenset[st
                     token_label=token.label or None,
                 )  # fmt: skip
                 found.append(TokenMatch(spec, token, cert))
+    log.debug("tokens %s: %d registered certificates found", [t.label for t in present], len(found))
     return tuple(found)
 
 
