@@ -40,6 +40,7 @@ ID_KEYS = ("class_id", "student_id")
 HIDDEN_KEYS = frozenset({"class_id", "student_id", "subject_id", "source"})
 
 ACTION_LABELS: Mapping[str, str] = {
+    "record.printed": "In bản có xác nhận",
     "score.set": "Nhập/sửa điểm",
     "markbook.lock": "Khoá sổ điểm",
     "markbook.unlock": "Mở khoá sổ điểm",

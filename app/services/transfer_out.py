@@ -60,6 +60,7 @@ class TransferOutPreview:
     sheets: int
     notes: tuple[str, ...]  # what the clerk should know before sending
     school_is_demo: bool
+    school_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def preview_transfer_out(db: Database, actor: Actor, student_id: int) -> Transfe
         found = open_enrolment(s, student_id)
         opened = (found[1].name, found[2].name, found[0].start_date) if found else None
         records = student_records(s, student_id)
-        is_demo = school_of(s).is_demo
+        is_demo, school_name = school_of(s).is_demo, school_of(s).name
         sent = s.execute(
             select(TransferOut.destination_school, TransferOut.transfer_date)
             .where(TransferOut.student_id == student_id)
@@ -152,6 +153,7 @@ def preview_transfer_out(db: Database, actor: Actor, student_id: int) -> Transfe
         len(sheets),
         tuple(notes),
         is_demo,
+        school_name,
     )
 
 
@@ -311,3 +313,13 @@ def _record(
         when,
         destination,
     )
+
+
+def registered_seals(db: Database) -> frozenset[str]:
+    """SHA-256 of the school's seal certificates still in force (to find the seal token)."""
+    with db.read() as s:
+        return frozenset(
+            s.scalars(
+                select(Certificate.sha256).where(Certificate.is_school_seal, Certificate.revoked_at.is_(None))
+            )
+        )

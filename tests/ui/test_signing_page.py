@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.models import UserAccount
+from app.models.db import Database
 from app.services.access import Actor, load_actor
 from app.services.certificates import SEAL, register_certificate
 from app.signing import tokens
@@ -323,8 +324,9 @@ def test_leader_and_seal_finish_the_order_with_tokens(
     leader = open_page(qtbot, school, "hieutruong", worker, "hieutruong")
     assert leader.corrections_button.isVisible()
     qtbot.waitUntil(lambda: "chứng thư số của Trần Thị Bình" in leader.token_text(), timeout=WAIT_MS)
+    wait_planned(qtbot, leader)
     pending = leader.pending_count()
-    assert pending > 0
+    assert pending > 0 and leader.sign_button.isEnabled()
     shot(leader, artifacts_dir, "signing_page_leader.png")
     dialog = run_to_end(qtbot, leader)
     answer(pin_dialog(qtbot, leader.broker), PIN)
@@ -353,3 +355,26 @@ def test_accounts_without_a_signing_role_are_told_so(
     qtbot.addWidget(page)
     assert not page.sign_button.isEnabled() and not page.role_combo.isEnabled()
     assert "không có việc ký số" in page.hint_label.text()
+
+
+def test_leaders_see_the_whole_school_first(
+    qtbot: QtBot, ui_app: QApplication, demo_db: Database, worker: TokenWorker, artifacts_dir: Path  # noqa: F811
+) -> None:
+    with demo_db.read() as s:
+        user_id = s.scalar(select(UserAccount.id).where(UserAccount.login == "phohieutruong"))
+        assert user_id is not None
+        actor = load_actor(s, user_id)
+    page = SigningPage(demo_db, actor, worker=worker, modules=[MODULE])
+    qtbot.addWidget(page)
+    page.resize(1200, 720)
+    page.show()
+    wait_planned(qtbot, page)
+    assert page.role == "hieutruong"
+    assert page.scope_combo.itemText(0) == "Toàn trường" and page.scope is not None
+    assert len(page.scope.class_ids) == page.scope_combo.count() - 1 >= 2
+    classes = {r.class_name for r in page.model.rows}
+    assert len(classes) == len(page.scope.class_ids), "one plan per class, all in one list"
+    assert all(r.status == "blocked" for r in page.model.rows)
+    assert page.corrections_button.isVisible()
+    qtbot.waitUntil(lambda: "DEMO" in page.token_text(), timeout=WAIT_MS)
+    shot(page, artifacts_dir, "signing_page_whole_school.png")

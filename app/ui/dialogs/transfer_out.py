@@ -1,15 +1,17 @@
 """A student transfers out: destination school, date, where to save; the package is made and signed.
 
 The preview (what the package will carry, what the clerk should know) and the package
-itself are made off the GUI thread. The demo school signs with its demo seal; a real school
-signs with the seal's token, chosen by the caller (`signer`, `pin`, `worker`): the seal's
-PKCS#11 calls then run on the token thread, never here.
+itself are made off the GUI thread. The demo school signs with its demo seal. A real school
+signs with its seal token: the token holding a registered seal certificate is found on the
+configured PKCS#11 modules and its PIN asked (the signing page's PIN dialog), all through the
+token thread, never here; a caller may also hand in the signer it chose (`signer`, `pin`).
 """
 
 from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import UserFacingError
+from app.errors import UserCancelled, UserFacingError
 from app.i18n import _
 from app.models.db import Database
 from app.services.access import Actor
@@ -37,13 +39,17 @@ from app.services.transfer_out import (
     TransferOutResult,
     export_transfer,
     preview_transfer_out,
+    registered_seals,
 )
 from app.signing.pin import Pin
 from app.signing.signers import SignerSpec
 from app.signing.worker import TokenWorker
 from app.ui.background import run_in_background
 from app.ui.dialogs.change_password_dialog import error_label
+from app.ui.dialogs.pin_dialog import PinBroker
+from app.ui.dialogs.transfer_seal import seal_signer
 from app.ui.formatting import format_date, format_year
+from app.ui.token_thread import shared_token_worker
 
 log = logging.getLogger(__name__)
 
@@ -88,12 +94,15 @@ class TransferOutDialog(QDialog):
         signer: SignerSpec | None = None,
         pin: Pin | None = None,
         worker: TokenWorker | None = None,
+        modules: Sequence[str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.db = db
         self.actor = actor
         self.student_id = student_id
         self.signer, self.pin, self.worker = signer, pin, worker
+        self.modules = modules
+        self.broker = PinBroker(self)
         self.preview: TransferOutPreview | None = None
         self.result_value: TransferOutResult | None = None
         self.busy = True
@@ -186,13 +195,10 @@ class TransferOutDialog(QDialog):
         else:
             self.seal_label.setText(
                 _(
-                    "cần token con dấu của trường: hãy nhờ cán bộ quản trị tạo gói bằng lệnh "
-                    "“transfer export --module …” với token con dấu"
+                    "token con dấu của trường: cắm token vào máy trước khi bấm “Tạo gói và ký”, rồi nhập mã PIN"
                 )
             )
-        self.make_button.setEnabled(
-            preview.class_name is not None and (self.signer is not None or preview.school_is_demo)
-        )
+        self.make_button.setEnabled(preview.class_name is not None)
 
     def _failed(self, error: BaseException) -> None:
         self.busy = False
@@ -230,7 +236,17 @@ class TransferOutDialog(QDialog):
         self.make_button.setEnabled(False)
         self.error.hide()
 
+        preview = self.preview
+
         def work() -> TransferOutResult:  # on a pool thread; a token's calls go to the token thread
+            nonlocal signer, pin, worker
+            if signer is None and not preview.school_is_demo:
+                from app.ui.pages.signing_page import default_modules  # the modules set in Cài đặt
+
+                worker = worker or shared_token_worker()
+                modules = self.modules if self.modules is not None else default_modules(None)
+                wanted = registered_seals(self.db)
+                signer, pin = seal_signer(worker, modules, wanted, self.broker.ask, preview.school_name)
             return export_transfer(
                 self.db,
                 self.actor,
@@ -273,7 +289,12 @@ class TransferOutDialog(QDialog):
     def _make_failed(self, error: BaseException) -> None:
         self.busy = False
         self.make_button.setEnabled(True)
-        self._show_error(error)
+        if not isinstance(error, UserCancelled):  # closing the PIN dialog is not an error
+            self._show_error(error)
+
+    def done(self, result: int) -> None:
+        self.broker.close()  # a PIN request still waiting is answered "cancelled", never left hanging
+        super().done(result)
 
     def _show_error(self, error: BaseException) -> None:
         if isinstance(error, UserFacingError):
