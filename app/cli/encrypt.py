@@ -32,6 +32,13 @@ def run(db_path: Path, *, out: TextIO, err: TextIO) -> int:
     except UserFacingError as exc:
         err.write(f"Lỗi: {exc.message}\n")
         return 1
+    except OSError as exc:  # a file another program holds open (Windows), a full disk…
+        err.write(
+            f"Lỗi: chưa mã hoá xong vì không ghi được tệp ({exc.strerror or exc}). Dữ liệu vẫn dùng "
+            "được; hãy đóng mọi chương trình đang mở tệp dữ liệu, kiểm tra chỗ trống trên ổ đĩa, rồi chạy "
+            "lại lệnh.\n"
+        )
+        return 1
     report = result.to_json_dict()
     if result.recovery_code is not None:
         report["recovery_note"] = RECOVERY_NOTE

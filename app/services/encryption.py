@@ -384,7 +384,7 @@ def finish_interrupted(db_path: Path) -> str | None:
     target = encrypting_path(db_path)
     pending = pending_marker_path(db_path)
     aside = plain_aside_path(db_path)
-    if not (target.exists() or pending.exists() or aside.exists()):
+    if not _interrupted(db_path):
         return None
     if not keys.is_encrypted(db_path):
         # Stopped before step 4: the plain database is authoritative; drop the half-made copy.
@@ -431,6 +431,11 @@ def finish_interrupted(db_path: Path) -> str | None:
     return "Lần mã hoá dữ liệu trước bị ngắt giữa chừng; ứng dụng đã hoàn tất việc mã hoá."
 
 
+def _interrupted(db_path: Path) -> bool:
+    leftovers = (encrypting_path(db_path), pending_marker_path(db_path), plain_aside_path(db_path))
+    return any(p.exists() for p in leftovers)
+
+
 def _same_content(a: Path, b: Path) -> bool:
     return a.stat().st_size == b.stat().st_size and safe_files.sha256_of(a) == safe_files.sha256_of(b)
 
@@ -442,7 +447,7 @@ def key_for_opening(db_path: Path, *, lock_held: bool = False) -> bytes | None:
     """
     if lock_held:
         finish_interrupted(db_path)
-    else:
+    elif _interrupted(db_path):  # the lock (and its file) only when there is something to finish
         lock = InstanceLock.try_acquire(db_path.parent) if db_path.parent.exists() else None
         if lock is not None:  # else the app (or a conversion) has the folder and finishes it itself
             try:

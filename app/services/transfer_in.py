@@ -103,7 +103,8 @@ def accept_transfer(
     require_transfer_rights(actor)
     package = read_package(path)
     report = verify_contents(db, package, list(trust_roots))
-    reason = " ".join((override_reason or "").split()) or None
+    # None: no override asked for; any text (even empty) is an override that must be justified.
+    reason = " ".join(override_reason.split()) if override_reason is not None else None
     if not report.ok:
         if reason is None:
             raise TransferRefused(report)

@@ -216,8 +216,8 @@ def verify_contents(
             )
         )
     documents: list[ReportDocument] = []
-    sheet_docs = {str(e.get("sha256")): e for e in manifest.get("sheets") or []}
-    for entry in manifest.get("records") or []:
+    sheet_docs = {str(e.get("sha256")): e for e in _entries(manifest, "sheets")}
+    for entry in _entries(manifest, "records"):
         doc, found = _check_document(package, entry, "record", roots, student)
         documents.append(doc)
         checks.extend(found)
@@ -270,6 +270,19 @@ def verify_contents(
     )
 
 
+def _entries(manifest: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The manifest's list under `key`, well-formed entries only (another program may have made it)."""
+    value = manifest.get(key)
+    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+
+def _number(value: object, default: int) -> int:
+    try:
+        return int(value) if isinstance(value, int | str) else default
+    except ValueError:
+        return default
+
+
 def _grouped(failures: list[Check]) -> list[Check]:
     """Sheet problems of the same kind as one line: 39 sheets by one untrusted CA read as one reason."""
     by_code: dict[str, list[Check]] = {}
@@ -281,9 +294,8 @@ def _grouped(failures: list[Check]) -> list[Check]:
             grouped.append(items[0])
         else:
             subjects = len({c.subject for c in items})
-            grouped.append(
-                Check(False, f"{subjects} bảng điểm môn", f"{items[0].detail} (và các bảng khác)", code)
-            )
+            detail = f"{items[0].detail.rstrip('.')} (và các bảng khác)."
+            grouped.append(Check(False, f"{subjects} bảng điểm môn", detail, code))
     return grouped
 
 
@@ -342,7 +354,7 @@ def _check_document(
         str(entry.get("class_name") or ""),
         str(entry.get("school_name") or ""),
         str(entry.get("document_id") or ""),
-        int(entry.get("version") or 1),
+        _number(entry.get("version"), 1),
         entry.get("subject_code"),
         entry.get("term"),
         False,
@@ -355,7 +367,7 @@ def _check_document(
         return doc, [Check(False, label, "Tệp không có trong gói.", FILE_MISSING)]
     checks: list[Check] = []
     actual = sha256_hex(data)
-    present = actual == sha and len(data) == int(entry.get("size") or -1)
+    present = actual == sha and len(data) == _number(entry.get("size"), -1)
     if not present:
         checks.append(
             Check(

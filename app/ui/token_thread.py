@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Sequence
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 from app.signing.worker import TokenSnapshot, TokenWorker
 
@@ -73,20 +73,24 @@ class _Fanout:
             targets = list(self.monitors.values())
         for monitor in targets:
             if shiboken6.isValid(monitor):
-                monitor.changed.emit(snapshot)
+                monitor.arrived.emit(snapshot)
 
 
 _fanouts: weakref.WeakKeyDictionary[TokenWorker, _Fanout] = weakref.WeakKeyDictionary()
 
 
 class TokenMonitor(QObject):
-    changed = Signal(object)  # TokenSnapshot, delivered on the GUI thread
+    # Emitted on the token thread. A queued event is posted only for the connections that
+    # exist at that moment, so listeners use `changed`, re-emitted here on the GUI thread
+    # after the snapshot is stored: connecting after construction then loses nothing.
+    arrived = Signal(object)
+    changed = Signal(object)  # TokenSnapshot, on the GUI thread
 
     def __init__(self, worker: TokenWorker, modules: Sequence[str], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.modules = tuple(modules)
         self.snapshot: TokenSnapshot | None = None
-        self.changed.connect(self._remember)
+        self.arrived.connect(self._remember, Qt.ConnectionType.QueuedConnection)
         fanout = _fanouts.setdefault(worker, _Fanout(worker))
         key = id(self)
         self.destroyed.connect(lambda *_: fanout.remove(key))
@@ -95,3 +99,4 @@ class TokenMonitor(QObject):
     @Slot(object)
     def _remember(self, snapshot: TokenSnapshot) -> None:
         self.snapshot = snapshot
+        self.changed.emit(snapshot)

@@ -4,11 +4,18 @@ on a record issued through the real signing order."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import httpx
 import pytest
 
+from app.models.db import open_database
+from app.sync import protocol
+from app.sync.state import get_state
 from tests.cli.test_commands import run_app
+from tests.hub.helpers import Wire, manifest_for
+from tests.hub.servers import start_hub
 from tests.services.verification_data import IssuedSchool, flip_byte, issued_school
 
 
@@ -50,3 +57,40 @@ def test_changed_and_untrusted_in_words(school: IssuedSchool, tmp_path: Path) ->
 
     missing_db = run_app("verify", str(pdf), "--db", str(tmp_path / "khong-co.sqlite3"))
     assert missing_db.returncode == 2 and "Không có tệp cơ sở dữ liệu" in missing_db.stderr
+
+
+def test_with_a_connected_hub_the_report_says_whether_it_was_superseded(
+    school: IssuedSchool, tmp_path: Path
+) -> None:
+    copy = tmp_path / "school"
+    shutil.copytree(school.path.parent, copy)
+    db_path = copy / school.path.name
+    hub = start_hub(tmp_path / "hub", verify=False)
+    try:
+        wire = Wire(hub.url, hub.device("19039901"))
+        first = manifest_for(school.pdf, "19039901")
+        correction = school.pdf + b"\n%correction\n"  # stands for the re-signed corrected version
+        for pdf, manifest in (
+            (school.pdf, first),
+            (correction, manifest_for(correction, "19039901", version=2, supersedes=first.document_id)),
+        ):
+            assert wire.put_blob(pdf).status_code in (200, 201)
+            assert wire.submit(manifest).status_code == 201
+        wire.close()
+        key = protocol.Info.from_json(httpx.get(f"{hub.url}/v1/info").json()).public_key
+        db = open_database(db_path)
+        with db.write() as s:  # what hub-connect leaves behind: the address and the pinned key
+            state = get_state(s)
+            state.hub_url, state.hub_public_key = hub.url, protocol.b64(key)
+        db.dispose()
+
+        pdf = tmp_path / "hocba-v1.pdf"
+        pdf.write_bytes(school.pdf)
+        proc = run_app("verify", str(pdf), "--db", str(db_path))
+        assert proc.returncode == 0, proc.stdout + proc.stderr  # the signatures are still valid…
+        assert "Máy chủ của Sở: Đã bị thay thế" in proc.stdout  # …but it is not the current version
+        assert "phiên bản 2" in proc.stdout
+        data = json.loads(run_app("verify", "--json", str(pdf), "--db", str(db_path)).stdout)
+        assert data["hub"]["status"] == "superseded" and data["hub"]["receipt_checked"] is True
+    finally:
+        hub.stop()

@@ -176,3 +176,13 @@ def test_a_big_school_is_searched_the_same_way(tmp_path: Path) -> None:
         assert all("nguyen" in h.full_name.casefold().replace("ễ", "e") for h in result.hits)
     finally:
         db.dispose()
+
+
+def test_an_encrypted_database_is_searched_the_same_way(tmp_path: Path) -> None:
+    """The folding function is registered on the driver's connection: SQLCipher's too."""
+    db = open_database(tmp_path / "encrypted.sqlite3", key=bytes(range(32)))
+    try:
+        make_lookup_school(db)
+        assert names(db, "nguyen van an")[:2] == ["Nguyễn Văn An", "Nguyễn Văn Ân"]
+    finally:
+        db.dispose()

@@ -46,6 +46,7 @@ def test_request_from_the_homeroom_page(qtbot: QtBot, issued: DemoClass, artifac
     page.show()
     assert page.select_class(issued.class_id)
     assert page.correction_button.isEnabled()  # the class's records are issued
+    page.grab().save(str(artifacts_dir / "homeroom_correction_button.png"))
     page.correction_button.click()
     dialog = page.correction_dialog
     assert isinstance(dialog, CorrectionRequestDialog)

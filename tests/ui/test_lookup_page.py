@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from app.models import Document, Enrolment, School, StudyHistory, TransferOut
+from app.models import Document, Enrolment, School, SchoolClass, StudyHistory, TransferOut
 from app.models.db import Database, open_database
 from app.services.access import SYSTEM
 from app.ui.application import WINDOW_SIZE, build_main_window
@@ -138,14 +138,39 @@ def test_filters_year_class_and_departed(ui_app: QApplication, qtbot: QtBot, sch
     assert "Nguyễn Văn An" in _names(page) and "Nguyễn Văn Ân" not in _names(page)
 
 
+def test_new_classes_appear_in_the_filter(ui_app: QApplication, qtbot: QtBot, tmp_path: Path) -> None:
+    db = open_database(tmp_path / "school.sqlite3")
+    try:
+        school = make_lookup_school(db)
+        page = _page(qtbot, db, background=False)
+        before = page.class_combo.count()
+        with db.write() as s:
+            first = s.get(SchoolClass, school.class_a)
+            assert first is not None
+            s.add(SchoolClass(school_year_id=first.school_year_id, grade_id=first.grade_id, name="6Z"))
+        page.hide()
+        page.show()  # coming back to the area
+        assert page.class_combo.count() == before + 1
+        assert "6Z" in [page.class_combo.itemText(i).split(" ")[0] for i in range(page.class_combo.count())]
+    finally:
+        db.dispose()
+
+
 def test_teachers_see_masked_numbers(ui_app: QApplication, qtbot: QtBot, school: LookupSchool) -> None:
     page = _page(qtbot, school.db, teacher_of(school.class_b), background=False)
     page.search_box.setText("dang thi dao")
     page.search_now()
     assert _names(page) == ["Đặng Thị Đào"]
     assert _cell(page, 0, "Số định danh") == "••••••••0444"
-    # Their own classes only, in the filter too.
+    # Their own classes only, in the filter too, and the page says so when nothing is found.
     assert page.class_combo.count() == 2
+    page.search_box.setText("nguyen van an")  # in another class
+    page.search_now()
+    assert _names(page) == ["Nguyễn Văn Ân"]
+    page.search_box.setText("lo thi my")
+    page.search_now()
+    assert _names(page) == []
+    assert "lớp mình dạy hoặc chủ nhiệm" in page.counts_label.text()
 
 
 def test_student_page_history_versions_and_viewer(
@@ -197,7 +222,9 @@ def test_student_page_history_versions_and_viewer(
     panel.tree.setCurrentItem(version_item)
     assert panel.open_button.isEnabled()
     panel._background = False  # open the viewer synchronously for the test
-    viewer = panel.open_selected()
+    panel.tree.setFocus()
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Return)  # Enter on a version opens it
+    viewer = panel.viewer
     assert isinstance(viewer, DocumentView)
     qtbot.addWidget(viewer)
     assert viewer.preview is not None, viewer.message.text()

@@ -195,7 +195,8 @@ class TransferOutDialog(QDialog):
         else:
             self.seal_label.setText(
                 _(
-                    "token con dấu của trường: cắm token vào máy trước khi bấm “Tạo gói và ký”, rồi nhập mã PIN"
+                    "token con dấu của trường: cắm token vào máy trước khi bấm “Tạo gói và ký”, "
+                    "rồi nhập mã PIN"
                 )
             )
         self.make_button.setEnabled(preview.class_name is not None)

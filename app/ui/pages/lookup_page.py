@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -114,6 +114,7 @@ class LookupPage(QWidget):
         self._background = background
         self._request = 0
         self.result: LookupResult | None = None
+        self._shown_once = False
         self.choices: LookupChoices = lookup_choices(db, actor)  # a few rows: a short read
 
         self.search_box = _SearchBox()
@@ -133,14 +134,10 @@ class LookupPage(QWidget):
 
         self.year_combo = QComboBox()
         self.year_combo.setAccessibleName(_("Lọc theo năm học"))
-        self.year_combo.addItem(_("Mọi năm học"), None)
-        for year in self.choices.years:
-            label = format_year(year.name) + (_(" (năm nay)") if year.is_current else "")
-            self.year_combo.addItem(label, year.id)
         self.class_combo = QComboBox()
         self.class_combo.setAccessibleName(_("Lọc theo lớp"))
         self.class_combo.setMinimumContentsLength(8)
-        self._fill_classes()
+        self._fill_years()
         self.include_left = QCheckBox(_("Gồm cả học sinh đã chuyển đi, thôi học hoặc đã ra trường"))
         self.include_left.setChecked(True)
         year_label = QLabel(_("&Năm học:"))
@@ -220,6 +217,34 @@ class LookupPage(QWidget):
         self.setFocusProxy(self.search_box)
 
     # -- filters ----------------------------------------------------------------------------
+
+    def _fill_years(self) -> None:
+        year_id, class_id = self.year_combo.currentData(), self.class_combo.currentData()
+        blocker = QSignalBlocker(self.year_combo)
+        self.year_combo.clear()
+        self.year_combo.addItem(_("Mọi năm học"), None)
+        for year in self.choices.years:
+            label = format_year(year.name) + (_(" (năm nay)") if year.is_current else "")
+            self.year_combo.addItem(label, year.id)
+        self.year_combo.setCurrentIndex(max(self.year_combo.findData(year_id), 0))
+        del blocker
+        self._fill_classes()
+        self.class_combo.setCurrentIndex(max(self.class_combo.findData(class_id), 0))
+
+    def refresh_choices(self) -> None:
+        """Years and classes created since the page was built appear in the filters."""
+        choices = lookup_choices(self._db, self._actor)
+        if choices != self.choices:
+            self.choices = choices
+            blocker = QSignalBlocker(self.class_combo)
+            self._fill_years()
+            del blocker
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._shown_once:
+            self.refresh_choices()  # a few rows: a short read
+        self._shown_once = True
 
     def _fill_classes(self) -> None:
         year_id = self.year_combo.currentData()
@@ -310,7 +335,11 @@ class LookupPage(QWidget):
         if not query.text.strip() and query.year_id is None and query.class_id is None:
             return _(PROMPT)
         if not result.hits:
-            return _("Không tìm thấy học sinh nào. Hãy gõ ít chữ hơn, bỏ bớt bộ lọc, hoặc thử mã học sinh.")
+            text = _("Không tìm thấy học sinh nào. Hãy gõ ít chữ hơn, bỏ bớt bộ lọc, hoặc thử mã học sinh.")
+            if not self._actor.sees_whole_school:
+                # Teachers find only their own classes' students: say so, or they think the data is lost.
+                text += " " + _("Bạn chỉ tìm được học sinh của các lớp mình dạy hoặc chủ nhiệm.")
+            return text
         if result.total > len(result.hits):
             return _("Hiện {shown} trong {total} học sinh tìm thấy. Gõ thêm để thu hẹp.").format(
                 shown=len(result.hits), total=result.total)

@@ -167,7 +167,8 @@ class StudentPanel(QWidget):
         header.resizeSection(1, 220)
         header.resizeSection(2, 300)
         self.tree.currentItemChanged.connect(self._on_current_changed)
-        self.tree.itemDoubleClicked.connect(lambda item, _col: self._open_item(item))
+        # Activated = a double click, or Enter on the keyboard.
+        self.tree.itemActivated.connect(lambda item, _col: self._open_item(item))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)

@@ -297,7 +297,10 @@ class SigningPage(QWidget):
             self._on_matches(generation, ())
             return
         wanted = frozenset(c.sha256 for c in registered_certificates(self._db, self._actor, role))
-        future = self._worker.submit(match_certificates, snapshot.tokens, wanted)
+        try:
+            future = self._worker.submit(match_certificates, snapshot.tokens, wanted)
+        except RuntimeError:  # the token thread is shut down (the app is quitting)
+            return
 
         def done(f: Future[tuple[TokenMatch, ...]]) -> None:  # on the token thread
             error = f.exception()

@@ -8,6 +8,7 @@ Create Date: 2026-11-23
 - correction_request: a homeroom teacher's request to correct an issued record, the
   leader's decision and the new version it led to (app.models.corrections);
 - trusted_root: root certificates the admin imported into the app's trust store;
+- ix_document_enrolment_id: the triggers below look up a student's record on every write;
 - triggers (app.models.triggers.CORRECTION_TRIGGERS): requests only move forward and keep
   what was asked; the values of a student whose current record is issued are refused
   unless a correction of it is approved.
@@ -89,6 +90,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trusted_root")),
         sa.UniqueConstraint("sha256", name=op.f("uq_trusted_root_sha256")),
     )
+    op.create_index("ix_document_enrolment_id", "document", ["enrolment_id"], unique=False)
     for name in CORRECTION_TRIGGERS:
         op.execute(TRIGGERS[name].strip())
 
@@ -96,6 +98,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in CORRECTION_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    op.drop_index("ix_document_enrolment_id", table_name="document")
     op.drop_table("trusted_root")
     op.drop_index("uq_correction_request_open", table_name="correction_request")
     op.drop_index(op.f("ix_correction_request_enrolment_id"), table_name="correction_request")
