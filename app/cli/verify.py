@@ -21,7 +21,7 @@ from typing import TextIO
 
 from app.errors import UserFacingError
 from app.models.db import Database, open_database
-from app.services.verification import KIND_UNSUPPORTED, roots_from_files, verify_file
+from app.services.verification import KIND_PDF, KIND_UNSUPPORTED, roots_from_files, verify_file
 
 
 def run(
@@ -47,7 +47,7 @@ def run(
         if db_path is not None:
             db = _open(db_path)
         report = verify_file(pdf, db=db, extra_roots=roots, crls=crls)
-        if db is not None and report.kind != KIND_UNSUPPORTED and report.problem is None:
+        if db is not None and report.kind == KIND_PDF and report.problem is None:  # the hub holds PDFs
             from app.sync.verify_client import ask_hub, hub_address
 
             address = hub_address(db)

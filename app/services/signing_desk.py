@@ -10,6 +10,7 @@ once, refusing a role, a class or a certificate that is not the actor's.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ ROLE_TITLES = {
     d.ROLE_SEAL: "Con dấu nhà trường: đóng dấu phát hành",
 }
 WHOLE_SCHOOL = "Toàn trường"
+_demo_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,8 @@ def demo_choice(db: Database, actor: Actor, role: str) -> DemoChoice | None:
     _require_role(actor, role)
     if not school_is_demo(db):
         return None
-    demo = ensure_demo_signers(db)
+    with _demo_lock:  # two first uses at once would each make keys in the same folder
+        demo = ensure_demo_signers(db)
     identity = SEAL if role == d.ROLE_SEAL else actor.login
     cred = demo.credentials.get(identity)
     if cred is None:

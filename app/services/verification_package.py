@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from app.errors import UserFacingError
@@ -54,7 +55,7 @@ def _package_report(outcome: Any, file_name: str, sha: str) -> VerificationRepor
     student = outcome.student
     details = [
         f"Gói chuyển trường của học sinh {student.full_name} (mã {student.student_code}), "
-        f"do {outcome.school_name} gửi, ngày chuyển {outcome.transfer_date}.",
+        f"do {outcome.school_name} gửi, ngày chuyển {_day(str(outcome.transfer_date))}.",
         f"Con dấu ký danh mục gói: {outcome.seal_signer or 'không rõ'}.",
     ]
     for check in outcome.checks:
@@ -63,3 +64,11 @@ def _package_report(outcome: Any, file_name: str, sha: str) -> VerificationRepor
     return VerificationReport(
         file_name, sha, KIND_PACKAGE, str(outcome.summary), details=tuple(details), package_ok=ok
     )
+
+
+def _day(iso: str) -> str:
+    """2027-01-05 → 05/01/2027, as Vietnamese papers write dates; anything else as it is."""
+    try:
+        return date.fromisoformat(iso).strftime("%d/%m/%Y")
+    except ValueError:
+        return iso

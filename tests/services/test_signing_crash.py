@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from app.models import Document, DocumentFile, Signature
+from app.models import Document, DocumentFile, OutboxItem, Signature
 from app.models.db import open_database
 from app.services import audit, safe_files
+from app.services.certificates import SEAL
 from app.services.document_store import read_document, sweep_unreferenced
 from app.services.signing_run import POINTS
 from app.signing.validation import validate_pdf
@@ -25,10 +26,12 @@ ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = 4
 
 
-def _child(demo: DemoClass, point: str, nth: int) -> subprocess.CompletedProcess[str]:
+def _child(
+    demo: DemoClass, point: str, nth: int, role: str = "gvcn", login: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tests.services.sign_crash_child", str(demo.db.path), demo.class_name,
-         demo.homeroom, point, str(nth)],
+         role, login or demo.homeroom, point, str(nth)],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
 
@@ -98,3 +101,33 @@ def test_sigkill_mid_batch_then_the_batch_continues(demo: DemoClass, point: str)
     # Nothing left to sign, nothing signed twice.
     third = _child(demo, "never", 0)
     assert third.returncode == 0 and json.loads(third.stdout)["documents"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["file_stored", "committed"])
+def test_sigkill_while_issuing_keeps_records_and_outbox_together(demo: DemoClass, point: str) -> None:
+    for role, login in (("gvcn", demo.homeroom), ("hieutruong", demo.principal)):
+        assert _child(demo, "never", 0, role, login).returncode == 0
+    killed = _child(demo, point, 2, "condau", SEAL)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+    def issued_and_queued() -> tuple[list[str], list[str]]:
+        db = open_database(demo.db.path)
+        try:
+            with db.read() as s:
+                assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+                assert audit.verify_chain(s).ok
+                issued = sorted(s.scalars(select(Document.uuid).where(Document.state == "issued")))
+                queued = sorted(
+                    s.scalars(select(OutboxItem.document_id).where(OutboxItem.kind == "record"))
+                )
+            return issued, queued
+        finally:
+            db.dispose()
+
+    issued, queued = issued_and_queued()
+    assert issued == queued and len(issued) == {"file_stored": 1, "committed": 2}[point]
+    again = _child(demo, "never", 0, "condau", SEAL)
+    assert again.returncode == 0, again.stderr
+    issued, queued = issued_and_queued()
+    assert issued == queued and len(issued) == STUDENTS  # each issued record queued exactly once

@@ -387,3 +387,34 @@ def test_only_the_registered_seal_signs_a_package(exported: Exported, tmp_path: 
         assert preview_transfer_out(db, SYSTEM, student).class_name == "6A1"  # the enrolment is still open
     finally:
         db.dispose()
+
+
+def test_received_records_travel_on_unchanged(exported: Exported, b_db: Database, tmp_path: Path) -> None:
+    """A → B → C: B passes on the record A issued, as received; C gets A's bytes, B's seal on the manifest."""
+    from app.services.records import find_class
+
+    first = accept_transfer(
+        b_db, SYSTEM, exported.package, trust_roots=[exported.a_root], class_id=find_class(b_db, "6A1"),
+        start_date=WHEN,
+    )  # fmt: skip
+    onward = tmp_path / "onward.hbt"
+    sent = export_transfer(b_db, SYSTEM, first.student_id, onward, destination="Trường C", transfer_date=WHEN)
+    assert sent.records == 1 and sent.sheets == first.sheets
+    c_db = copy_school(exported.templates.b, tmp_path / "c")
+    try:
+        assert "manifest_untrusted" in verify_package(c_db, onward, [exported.a_root]).reason_codes
+        report = verify_package(c_db, onward, [exported.a_root, root_of(b_db)])
+        assert report.ok, [c.detail for c in report.failures]
+        [record] = report.records
+        assert record.school_name != report.school_name  # issued by A, sent on by B
+        got = accept_transfer(c_db, SYSTEM, onward, trust_roots=[exported.a_root, root_of(b_db)])
+        with c_db.read() as s:
+            key, sha = s.execute(
+                select(ReceivedDocument.store_key, ReceivedDocument.sha256).where(
+                    ReceivedDocument.student_id == got.student_id, ReceivedDocument.kind == "record"
+                )
+            ).one()
+        [sent_bytes] = exported.record_bytes.values()
+        assert read_document(c_db, key, sha) == sent_bytes
+    finally:
+        c_db.dispose()

@@ -62,7 +62,15 @@ def open_page(
 
 
 def wait_planned(qtbot: QtBot, page: SigningPage) -> None:
-    qtbot.waitUntil(lambda: page._view is not None and not page._planning, timeout=WAIT_MS)
+    try:
+        qtbot.waitUntil(lambda: not page._planning, timeout=WAIT_MS)
+    except Exception:
+        import faulthandler
+        import sys
+
+        faulthandler.dump_traceback(file=sys.stderr)
+        raise
+    assert page._view is not None, page.error_label.text()
 
 
 def shot(widget: QWidget, artifacts_dir: Path, name: str) -> None:

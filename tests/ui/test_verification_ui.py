@@ -8,6 +8,7 @@ import io
 import shutil
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from app.models.db import Database, open_database
 from app.services.access import SYSTEM
+from app.services.transfer_out import export_transfer
 from app.services.verification import verify_bytes
 from app.sync import protocol
 from app.sync.state import get_state
@@ -266,5 +268,36 @@ def test_dropping_a_file_on_the_window_verifies_it_and_asks_the_hub(
         QApplication.sendEvent(window, other)
         assert not other.isAccepted()
         window.close()
+    finally:
+        db.dispose()
+
+
+def test_verify_dialog_reads_a_transfer_package(
+    ui_app: QApplication, qtbot: QtBot, school: IssuedSchool, tmp_path: Path, artifacts_dir: Path
+) -> None:
+    copy = tmp_path / "school"
+    shutil.copytree(school.path.parent, copy)  # the export ends the enrolment: work on a copy
+    db = open_database(copy / school.path.name)
+    try:
+        package = tmp_path / "chuyen-truong.hbt"
+        export_transfer(
+            db,
+            SYSTEM,
+            school.student_id,
+            package,
+            destination="Trường THCS Đích",
+            transfer_date=date(2027, 1, 5),
+        )
+        dialog = VerifyFileDialog(package, db)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.hub_checked, timeout=30000)
+        assert dialog.report is not None and dialog.report.kind == "package" and dialog.report.ok
+        assert dialog.panel.headline_label.text().startswith("Gói hợp lệ")
+        assert "[Đạt] Học bạ năm học" in dialog.panel.unsigned_label.text()
+        assert dialog.panel.hub_label.isHidden()  # the hub holds records, not packages: not asked
+        dialog.resize(720, 600)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.grab().save(str(artifacts_dir / "verify_dialog_package.png"))
     finally:
         db.dispose()

@@ -141,6 +141,7 @@ class TransferInDialog(QDialog):
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText(_("Ghi rõ lý do (ví dụ: Sở đã xác nhận bằng công văn số …)"))
         self.reason.setFixedHeight(70)
+        self.reason.textChanged.connect(self._reason_edited)
         self.override_note = QLabel()
         self.override_note.setWordWrap(True)
         self.override_button = QPushButton(_("Nhận dù gói không hợp lệ"))
@@ -259,6 +260,9 @@ class TransferInDialog(QDialog):
 
     def accept_with_override(self) -> None:
         self._accept(self.reason.toPlainText())
+
+    def _reason_edited(self) -> None:
+        self.error.hide()  # the message was about the reason being typed now
 
     def _accept(self, reason: str | None) -> None:
         if self.path is None or self.report is None or self.busy:

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from app.errors import UserFacingError
 from app.i18n import _
 from app.models.db import Database
-from app.services.verification import KIND_UNSUPPORTED, VerificationReport, verify_file
+from app.services.verification import KIND_PDF, VerificationReport, verify_file
 from app.sync.verify_client import HubVerdict, ask_hub, hub_address, not_connected
 from app.ui.background import run_in_background
 from app.ui.pages.signatures_panel import SignaturesPanel, report_html
@@ -125,7 +125,8 @@ class VerifyFileDialog(QDialog):
         self.report = report
         self.panel.set_report(report)
         self._set_ready(True)
-        if self.ask_the_hub and report.kind != KIND_UNSUPPORTED and report.problem is None:
+        # The hub holds records and sheets, not transfer packages: only a PDF is asked about.
+        if self.ask_the_hub and report.kind == KIND_PDF and report.problem is None:
             self.panel.set_hub(None, checking=True)
             run_in_background(self, self._ask_hub, self._hub_answered, self._hub_failed)
         else:

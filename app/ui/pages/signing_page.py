@@ -140,6 +140,7 @@ class SigningPage(QWidget):
         self._plan_generation = 0
         self._view: PlanView | None = None
         self._planning = False
+        self._plan_again = False  # asked while a plan was being made: one more pass after it
         self.progress_dialog: SigningProgressDialog | None = None
 
         self.broker = PinBroker(self)
@@ -365,6 +366,9 @@ class SigningPage(QWidget):
 
     def refresh(self) -> None:
         role, scope = self.role, self.scope
+        if self._planning:
+            self._plan_again = True  # one planning pass at a time, the newest choices win
+            return
         if role is None or scope is None:
             self.model.set_rows(())
             self.counts_label.setText(_("Không có lớp nào để ký với vai trò này."))
@@ -396,6 +400,10 @@ class SigningPage(QWidget):
         if generation != self._plan_generation:
             return
         self._planning = False
+        if self._plan_again:
+            self._plan_again = False
+            self.refresh()
+            return
         self._view = view
         self.error_label.hide()
         rows = [
@@ -427,6 +435,10 @@ class SigningPage(QWidget):
         if generation != self._plan_generation:
             return
         self._planning = False
+        if self._plan_again:
+            self._plan_again = False
+            self.refresh()
+            return
         self._view = None
         self.model.set_rows(())
         self.counts_label.setText("")
