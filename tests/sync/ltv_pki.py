@@ -37,7 +37,6 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore, SimpleTrustMa
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from app.signing.roles import Role
-from tests.hub.servers import free_port
 
 NAMES = ("root", "interm", "tsa", "ocsp", "gv", "ht", "seal")
 VALIDITY = {"valid-from": "2020-01-01T00:00:00+0000", "valid-to": "2045-01-01T00:00:00+0000"}
@@ -200,6 +199,11 @@ class LtvPki:
         return out
 
 
+def _not_ready(environ: Any, start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
 def start_ltv_pki(folder: Path, *, public_keys: dict[str, bytes] | None = None) -> LtvPki:
     """`public_keys`: PEM public keys for some of gv/ht/seal whose private keys live elsewhere
     (on SoftHSM tokens): their certificates are issued for those keys."""
@@ -216,10 +220,11 @@ def start_ltv_pki(folder: Path, *, public_keys: dict[str, bytes] | None = None) 
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
         (keys / f"{name}.key.pem").write_bytes(pem)
-    port = free_port()
+    # Bind first (port 0), then build the PKI naming that port: no window for another process on
+    # this machine to take a port picked in advance.
+    server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
+    port = int(server.server_port)
     config = CertomancerConfig(_config(keys, port, frozenset(public_keys)), key_search_dir=str(keys))
-    server = make_server(
-        "127.0.0.1", port, Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False), threaded=True
-    )
+    server.app = Animator(AnimatorArchStore(config.pki_archs), with_web_ui=False)
     threading.Thread(target=server.serve_forever, name="certomancer", daemon=True).start()
     return LtvPki(config.get_pki_arch(ARCH), server, port)

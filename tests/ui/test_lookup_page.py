@@ -270,6 +270,19 @@ def test_a_teacher_sees_the_number_masked_on_the_page(
     page.open_selected()
     assert page.student_panel.page is not None
     assert "••••••••0999 (đã che)" in page.student_panel.identity_label.text()
+    # Transfers are not a teacher's work: neither button is offered.
+    assert not page.transfer_in_button.isVisible()
+    assert not page.student_panel.transfer_button.isVisible()
+
+
+def test_the_office_gets_the_transfer_buttons(ui_app: QApplication, qtbot: QtBot, issued: DemoClass) -> None:
+    page = _page(qtbot, issued.db, SYSTEM, background=False)
+    assert page.transfer_in_button.isVisible()
+    page.search_box.setText("nguyen van an")
+    page.search_now()
+    page.open_selected()
+    panel = page.student_panel
+    assert panel.page is not None and panel.transfer_button.isVisible() and panel.transfer_button.isEnabled()
 
 
 def test_the_area_is_enabled_in_the_main_window(

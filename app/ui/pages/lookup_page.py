@@ -185,8 +185,15 @@ class LookupPage(QWidget):
         self.open_button.setToolTip(_("Quá trình học tập và các bản học bạ của học sinh đang chọn (Enter)"))
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_selected)
+        self.transfer_in_button = QPushButton(_("&Nhận học sinh chuyển đến…"))
+        self.transfer_in_button.setToolTip(
+            _("Mở gói hồ sơ chuyển trường (.hbt), kiểm tra chữ ký và tiếp nhận học sinh")
+        )
+        self.transfer_in_button.setVisible(actor.sees_whole_school)
+        self.transfer_in_button.clicked.connect(self.start_transfer_in)
         counts_row = QHBoxLayout()
         counts_row.addWidget(self.counts_label, 1)
+        counts_row.addWidget(self.transfer_in_button)
         counts_row.addWidget(self.open_button)
 
         search_view = QWidget()
@@ -369,6 +376,13 @@ class LookupPage(QWidget):
         hit = self.selected_hit()
         if hit is not None:
             self.open_student(hit.student_id)
+
+    def start_transfer_in(self) -> None:
+        from app.ui.dialogs.transfer_in import TransferInDialog
+
+        dialog = TransferInDialog(self._db, self._actor, self)
+        dialog.transfer_accepted.connect(self.open_student)
+        dialog.exec()
 
     def open_student(self, student_id: int) -> None:
         self.student_panel.show_student(student_id)

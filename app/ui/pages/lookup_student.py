@@ -127,9 +127,18 @@ class StudentPanel(QWidget):
         self.open_button.setToolTip(_("Mở đúng tệp của bản học bạ đang chọn (đã ký hoặc nhận từ trường cũ)"))
         self.open_button.setEnabled(False)
         self.open_button.clicked.connect(self.open_selected)
+        # Transfers are the clerk's and the leaders' work; teachers never see the button.
+        self.transfer_button = QPushButton(_("&Chuyển trường…"))
+        self.transfer_button.setToolTip(
+            _("Lập gói hồ sơ chuyển trường (học bạ đã ký, có dấu của trường) và kết thúc việc học ở trường")
+        )
+        self.transfer_button.setVisible(actor.sees_whole_school)
+        self.transfer_button.setEnabled(False)
+        self.transfer_button.clicked.connect(self.start_transfer_out)
         bar = QHBoxLayout()
         bar.addWidget(self.back_button)
         bar.addStretch(1)
+        bar.addWidget(self.transfer_button)
         bar.addWidget(self.open_button)
 
         self.name_label = QLabel()
@@ -233,8 +242,19 @@ class StudentPanel(QWidget):
 
     # -- showing ----------------------------------------------------------------------------
 
+    def start_transfer_out(self) -> None:
+        if self.page is None:
+            return
+        from app.ui.dialogs.transfer_out import TransferOutDialog
+
+        student_id = self.page.student_id
+        dialog = TransferOutDialog(self._db, self._actor, student_id, self)
+        dialog.transfer_done.connect(lambda _path: self.show_student(student_id))
+        dialog.exec()
+
     def set_page(self, page: StudentPage) -> None:
         self.page = page
+        self.transfer_button.setEnabled(True)
         self.name_label.setText(page.full_name)
         number = page.national_id if not page.provisional_id else _("chưa có (hồ sơ tạm)")
         if not page.national_id_full and not page.provisional_id:
