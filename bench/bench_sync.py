@@ -13,8 +13,10 @@
    cluster): submissions per second and the 95th percentile latency of the submission
    request and of upload + submission.
 
-At 1 Mbit/s one record takes ~1.5 s, so 1,000 items take ~25 min per run; the default is
-100 items (about 3 min per run). `--items 1000` runs the full size.
+At 1 Mbit/s one record takes ~1.9 s, so 1,000 items take ~32 min per run; the default is
+100 items (about 3 min per run). `--items 1000` runs the issue's size (1,000 items cycling
+through 40 distinct records of ~189 KB, each item its own document id and submission; run it
+in the background, `--skip-concurrency` for the link part only).
 
     .venv/bin/python bench/bench_sync.py [--items 100] [--clients 20] [--per-client 25] [--skip-link]
 """

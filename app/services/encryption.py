@@ -80,6 +80,7 @@ class ConversionResult:
     plain_backups: tuple[Path, ...]  # snapshots made before, still in clear
     seconds: float
     notes: tuple[str, ...] = field(default=())
+    encrypted_backups: tuple[Path, ...] = field(default=())  # made right after, in each backup folder
 
     def to_json_dict(self) -> dict[str, object]:
         return {
@@ -94,6 +95,7 @@ class ConversionResult:
             "plain_backups": [str(p) for p in self.plain_backups],
             "seconds": round(self.seconds, 3),
             "notes": list(self.notes),
+            "encrypted_backups": [str(p) for p in self.encrypted_backups],
         }
 
 
@@ -199,8 +201,11 @@ def encrypt_database(
                 f"`python -m app key recover --db FILE` với mã khôi phục.\n\nTệp: {db_path}"
             )
         code, facts = _convert(db_path)
-        sealed, damaged = seal_documents(db_path, keys.database_key(db_path))
+        key = keys.database_key(db_path)
+        sealed, damaged = seal_documents(db_path, key)
         checkpoint("sealed")
+        # The plain snapshots cannot be restored into the encrypted database: make good ones now.
+        made = _first_encrypted_backups(db_path, key, backup_folders)
         notes.append(
             "Tệp dữ liệu cũ (chưa mã hoá) đã được ghi đè rồi xoá. Trên ổ SSD, ổ đĩa có thể vẫn giữ bản cũ ở "
             "vùng trống một thời gian; để chắc chắn, hãy bật BitLocker cho ổ đĩa."
@@ -208,13 +213,14 @@ def encrypt_database(
         old = plain_backups(db_path, backup_folders)
         if old:
             notes.append(
-                f"Còn {len(old)} bản sao lưu cũ chưa mã hoá. Hãy sao lưu lại ngay (bản mới được mã hoá), rồi "
-                "xoá các bản cũ đó."
+                f"Còn {len(old)} bản sao lưu cũ chưa mã hoá (ai chép được là đọc được). "
+                + ("Đã có bản sao lưu mới được mã hoá; " if made else "Hãy sao lưu lại ngay, rồi ")
+                + "hãy xoá các bản cũ đó."
             )
         log.info("database %s encrypted (%d rows)", db_path.name, sum(facts.counts.values()))
         return ConversionResult(
             db_path, False, code, len(facts.counts), sum(facts.counts.values()), facts.audit_entries,
-            sealed, damaged, old, time.perf_counter() - started, tuple(notes),
+            sealed, damaged, old, time.perf_counter() - started, tuple(notes), made,
         )  # fmt: skip
     finally:
         if lock is not None:
@@ -487,6 +493,16 @@ def seal_documents(
         if on_file is not None:
             on_file(sealed)
     return sealed, tuple(damaged)
+
+
+def _first_encrypted_backups(db_path: Path, key: bytes | None, folders: Sequence[Path]) -> tuple[Path, ...]:
+    from app.services.backup_settings import back_up_everywhere
+
+    targets = tuple(f for f in folders if f.is_dir())
+    if key is None or not targets:
+        return ()
+    done = back_up_everywhere(db_path, key, targets)
+    return tuple(r.snapshot.path for r in done.results)
 
 
 def plain_backups(db_path: Path, folders: Sequence[Path]) -> tuple[Path, ...]:

@@ -178,7 +178,9 @@ def verify_contents(
 ) -> TransferReport:
     # pyHanko logs a traceback for every chain it cannot build; the report already says so.
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
-    roots = list(trust_roots)
+    from app.services.trust_store import school_roots  # the roots the admin imported (`trust add`)
+
+    roots = [*trust_roots, *school_roots(db)]
     manifest = parse_manifest(package.manifest)
     checks: list[Check] = []
     signature = check_detached(package.manifest, package.signature, roots)

@@ -199,16 +199,18 @@ def card_rows(card: SignatureCard) -> list[tuple[str, str]]:
 
 
 def school_trust_roots(db: Database | None) -> tuple[bytes, ...]:
-    """Roots this school trusts beyond resources/trust: the demo CA for the demo school."""
+    """Roots this school trusts beyond resources/trust: the roots the admin imported
+    (`trust add`), and the demo CA for the demo school."""
     if db is None:
         return ()
     from app.services.certificates import demo_folder  # the demo PKI lives beside the database
+    from app.services.trust_store import school_roots
     from app.signing.demo import load_demo_pki
 
     with db.read() as s:
         school = s.scalar(select(School).order_by(School.id).limit(1))
         is_demo = bool(school is not None and school.is_demo)
-    roots: list[bytes] = []
+    roots: list[bytes] = list(school_roots(db))
     if is_demo and demo_folder(db).is_dir():
         try:
             roots.append(load_demo_pki(demo_folder(db)).root_der())

@@ -174,6 +174,9 @@ def late_stamp(data: bytes, stamps: BatchTimestamps) -> bytes:
     except (TimestampRequestError, OSError) as exc:
         stamps.went_offline(exc)
         return data
+    except Exception as exc:  # an odd earlier signature: sign anyway, the document is not at fault
+        log.warning("could not timestamp the previous signature: %r", exc)
+        return data
     if patched is None:
         return data
     stamps.late_stamped += 1

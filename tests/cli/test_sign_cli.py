@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.main import main
+from app.models.db import open_database
 from app.signing import pki
 
 
@@ -60,11 +61,20 @@ def test_order_from_the_command_line(
     first = listing[0]
     assert set(first) == {"student_code", "name", "class", "version", "sha256", "file"}
     root = tmp_path / "demo-pki" / "demo-root.pem"
-    code, report, _ = _run(capsys, "verify", first["file"], "--trust", str(root))
+    code, report, _ = _run(capsys, "verify", "--json", first["file"], "--trust", str(root))
     assert code == 0 and isinstance(report, dict) and report["ok"]
     # Without the demo root the signatures are intact but not trusted.
-    code, report, _ = _run(capsys, "verify", first["file"])
+    code, report, _ = _run(capsys, "verify", "--json", first["file"])
     assert code != 0
+    # A root the admin imported with `trust add` is trusted by `verify --db` of that school.
+    other = tmp_path / "other.sqlite3"
+    open_database(other).dispose()  # a school with no data yet, and not the demo school
+    code, report, _ = _run(capsys, "verify", "--json", "--db", str(other), first["file"])
+    assert code != 0
+    code, _, err = _run(capsys, "trust", "add", "--db", str(other), str(root))
+    assert code == 0, err
+    code, report, _ = _run(capsys, "verify", "--json", "--db", str(other), first["file"])
+    assert code == 0 and isinstance(report, dict) and report["ok"]
 
 
 def test_register_certificate(demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -285,3 +285,25 @@ def test_a_conversion_killed_at_any_step_leaves_a_usable_database(
     assert key is not None and cipher.looks_plain(plain_db) is False
     store = plain_db.parent / "documents"
     assert all(cipher.is_sealed((store / k).read_bytes()) for k, _, _ in docs)
+
+
+def test_old_plain_backups_are_named_and_an_encrypted_one_is_made_at_once(
+    file_keyring: PlaintextKeyring, plain_db: Path
+) -> None:
+    from app.services.backup import create_backup
+    from app.services.recovery import STATUS_RECOVERED, recover_at_start
+
+    folder = plain_db.parent.parent / "usb"
+    old = create_backup(plain_db, folder).snapshot.path
+    result = encryption.encrypt_database(plain_db, backup_folders=[folder])
+    assert result.plain_backups == (old,) and any("chưa mã hoá" in n for n in result.notes)
+    [fresh] = result.encrypted_backups
+    assert cipher.looks_plain(fresh) is False
+    # Damage right after the conversion: the start-up recovery restores the encrypted snapshot.
+    key = encryption.key_for_opening(plain_db)
+    data = bytearray(plain_db.read_bytes())
+    data[len(data) // 2] ^= 0x40
+    plain_db.write_bytes(bytes(data))
+    report = recover_at_start(plain_db, backup_folders=[folder], key=key)
+    assert report.status == STATUS_RECOVERED and report.restored is not None
+    assert report.restored.restored_from == fresh

@@ -386,3 +386,19 @@ def test_leaders_see_the_whole_school_first(
     assert page.corrections_button.isVisible()
     qtbot.waitUntil(lambda: "DEMO" in page.token_text(), timeout=WAIT_MS)
     shot(page, artifacts_dir, "signing_page_whole_school.png")
+
+
+def test_pin_pad_readers_are_told_to_type_on_the_reader(
+    qtbot: QtBot, ui_app: QApplication, school: DemoClass, worker: TokenWorker, artifacts_dir: Path  # noqa: F811
+) -> None:
+    # No PIN-pad reader exists here (SoftHSM has no protected authentication path): the
+    # runner's signal that obtain_pin's PIN-pad branch leads to is sent by hand.
+    page = open_page(qtbot, school, school.homeroom, worker, "gvcn")
+    dialog = SigningProgressDialog(page.runner, page)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.notice.isVisible()
+    page.runner.pin_pad.emit()
+    qtbot.waitUntil(dialog.notice.isVisible)
+    assert "bàn phím của đầu đọc" in dialog.notice.text()
+    shot(dialog, artifacts_dir, "signing_progress_pin_pad.png")
