@@ -47,7 +47,7 @@ class _Fanout:
     """One poller per worker, shared by every monitor on it (TokenWorker.watch keeps one callback)."""
 
     def __init__(self, worker: TokenWorker) -> None:
-        self.worker = worker
+        self._worker = weakref.ref(worker)  # the registry below must not keep the worker alive
         self.monitors: dict[int, TokenMonitor] = {}
         self.lock = threading.Lock()
 
@@ -64,8 +64,11 @@ class _Fanout:
     def _aim(self) -> None:
         with self.lock:
             modules = tuple(dict.fromkeys(p for m in self.monitors.values() for p in m.modules))
+        worker = self._worker()
+        if worker is None:
+            return
         with contextlib.suppress(RuntimeError):  # the worker is already shut down
-            self.worker.watch(modules, self._changed)
+            worker.watch(modules, self._changed)
 
     def _changed(self, snapshot: TokenSnapshot) -> None:
         # Runs on the token thread: only hand the snapshot over, queued, to live monitors.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from app.signing import tokens
 from app.signing.worker import TokenWorker
 from app.ui.dialogs.pin_dialog import PinBroker, PinDialog
 from app.ui.dialogs.signing_progress import SigningProgressDialog
-from app.ui.pages.signing_page import SigningPage
+from app.ui.pages.signing_page import SigningPage, expiry_note
 from app.ui.pages.signing_tokens import PinOutcome, PinRequest, obtain_pin
 from tests.services.signing_data import DemoClass, make_demo_class
 from tests.signing.conftest import MODULE, PIN, Tokens, fresh_token, hsm, token_folder, worker  # noqa: F401
@@ -402,3 +403,10 @@ def test_pin_pad_readers_are_told_to_type_on_the_reader(
     qtbot.waitUntil(dialog.notice.isVisible)
     assert "bàn phím của đầu đọc" in dialog.notice.text()
     shot(dialog, artifacts_dir, "signing_progress_pin_pad.png")
+
+
+def test_certificates_close_to_expiry_are_announced_ahead() -> None:
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    assert expiry_note(now + timedelta(days=200), now) is None
+    note = expiry_note(now + timedelta(days=12, hours=3), now)
+    assert note is not None and "còn 12 ngày" in note and "gia hạn" in note

@@ -79,7 +79,13 @@ class SigningProgressDialog(QDialog):
         layout.addWidget(self.heading)
         self.notice = QLabel()
         self.notice.setWordWrap(True)
-        self.notice.setObjectName("whyPanel")
+        self.notice.setStyleSheet(
+            "background: #fff0c2; border: 1px solid #d9b44a; border-radius: 6px; padding: 12px;"
+        )
+        notice_font = self.notice.font()
+        notice_font.setBold(True)
+        notice_font.setPointSizeF(theme.BASE_POINT_SIZE * 1.15)
+        self.notice.setFont(notice_font)
         self.notice.hide()
         layout.addWidget(self.notice)
         self.progress = QProgressBar()

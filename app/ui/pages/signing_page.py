@@ -21,6 +21,7 @@ import logging
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import shiboken6
@@ -80,6 +81,7 @@ ROLE_HINTS = {
 STATUS_WORDS = {PENDING: "Ký được ngay", DONE: "Đã ký", SKIPPED: "Để sau", BLOCKED: "Chưa ký được"}
 STATUS_BG = {PENDING: QColor("#dbe5f1"), DONE: QColor("#d9f2dc"), SKIPPED: QColor("#fff0c2")}
 TOKEN_OK, TOKEN_OTHER, TOKEN_NONE, TOKEN_DEMO = "#1b6e2a", "#a14a00", "#555555", "#c2410c"
+EXPIRY_WARNING_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,16 @@ def _columns() -> tuple[Column, ...]:
             _("Tình trạng"), lambda r: _(STATUS_WORDS[r.status]), background=lambda r: STATUS_BG.get(r.status)
         ),
         Column(_("Lý do"), lambda r: r.reason, tooltip=lambda r: r.reason or None),
+    )
+
+
+def expiry_note(not_after: datetime, now: datetime | None = None) -> str | None:
+    """A warning when the certificate expires within EXPIRY_WARNING_DAYS (shown ahead of time)."""
+    left = not_after - (now or datetime.now(UTC))
+    if left > timedelta(days=EXPIRY_WARNING_DAYS):
+        return None
+    return _("Chứng thư số sắp hết hạn (còn {days} ngày): hãy liên hệ nhà cung cấp để gia hạn sớm.").format(
+        days=max(0, left.days)
     )
 
 
@@ -336,6 +348,10 @@ class SigningPage(QWidget):
                 date=match.certificate.not_after.strftime("%d/%m/%Y"),
             )  # fmt: skip
             colour, dot = TOKEN_OK, "●"
+            note = expiry_note(match.certificate.not_after)
+            if note:
+                text += " " + note
+                colour = TOKEN_OTHER
         elif present:
             labels = ", ".join(f"\u201c{t.label}\u201d" for t in present)
             text = _(
