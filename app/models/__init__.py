@@ -12,6 +12,7 @@ from app.models.assessment import (
 )
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.cert_requests import CertificateRequest
 from app.models.checklist_state import ChecklistLook
 from app.models.corrections import CorrectionRequest, TrustedRoot
 from app.models.documents import Document, DocumentFile, Signature
@@ -35,6 +36,7 @@ __all__ = [
     "Award",
     "Base",
     "Certificate",
+    "CertificateRequest",
     "ChecklistLook",
     "CommentSnippet",
     "Conduct",

@@ -8,6 +8,10 @@ and registered to the demo accounts; any other school is refused the demo signer
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +31,10 @@ from app.signing.trust import parse_certificates
 
 SEAL = "school-seal"
 DEMO_PKI_DIR = "demo-pki"
+
+# The signing page's worker and a batch may both ask for the demo signers at the same moment:
+# one at a time in this process, and the first creation made whole before it gets its name.
+_DEMO_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,13 @@ def register_certificate(
     require_admin(actor)
     with db.write() as s:
         return _register(s, holder, CertificateInfo.from_der(der), actor.login)
+
+
+def register_in_session(
+    s: Session, holder: str, info: CertificateInfo, actor_login: str
+) -> RegisteredCertificate:
+    """`register_certificate` inside the caller's write session (the caller checked the rights)."""
+    return _register(s, holder, info, actor_login)
 
 
 def _register(s: Session, holder: str, info: CertificateInfo, actor_login: str) -> RegisteredCertificate:
@@ -149,11 +164,36 @@ def ensure_demo_signers(db: Database) -> DemoPki:
         # The demo certificate adds its own "(DEMO)" mark to the name.
         identities.append(DemoIdentity(SEAL, school.name.replace(" (DEMO)", "").strip(), school.name))
         school_name = school.name
-    demo = create_demo_pki(demo_folder(db), school_name, identities)
+    with _DEMO_LOCK:
+        demo = _demo_pki(demo_folder(db), school_name, identities)
+        _register_demo(db, demo)
+    return demo
+
+
+def _demo_pki(folder: Path, school_name: str, identities: list[DemoIdentity]) -> DemoPki:
+    """The demo PKI in `folder`; the first time, built in a temporary folder beside it and renamed,
+    so another process never sees (nor adds to) a CA half made, and two never make two CAs."""
+    if not folder.is_dir():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            create_demo_pki(building, school_name, identities)
+            try:
+                os.rename(building, folder)
+            except OSError:
+                if not folder.is_dir() or not any(folder.iterdir()):
+                    raise
+                # Another process finished first: its CA is the one; ours is dropped unused.
+        finally:
+            shutil.rmtree(building, ignore_errors=True)
+    # Loads what is there and adds a certificate for any account made since.
+    return create_demo_pki(folder, school_name, identities)
+
+
+def _register_demo(db: Database, demo: DemoPki) -> None:
     with db.write() as s:
         known = set(s.scalars(select(Certificate.sha256)))
         for cred in demo.credentials.values():
             if cred.sha256 not in known:
                 [cert] = parse_certificates(cred.cert_path.read_bytes())
                 _register(s, cred.key, CertificateInfo.from_der(cert.dump()), "system")
-    return demo

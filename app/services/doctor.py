@@ -3,12 +3,14 @@
 Checks: the file and its side files, `integrity_check`, `foreign_key_check`, the migration
 revision, the audit chain (naming the first broken link), the document store (every file
 re-hashed against its name; referenced files missing; unreferenced and temporary files),
+in an encrypted data folder no document file left in clear (`documents_sealed`),
 and the backups (the newest good one, whether they sit on the data's own disk).
 
 Repairs (`repair=True`, only while no app has the folder open): the start-up recovery
 (damaged database or -wal → newest good backup), REINDEX when only indexes are damaged,
 damaged document files set aside and fetched back from a backup, missing ones fetched back,
-stray files set aside. Never repaired: a broken audit chain (history is not rewritten) and
+stray files set aside, files left in clear sealed (with a key that opened the database).
+Never repaired: a broken audit chain (history is not rewritten) and
 foreign-key violations (a person must decide); both are reported.
 
 Document references: a table/column holding the SHA-256 names of document files is listed
@@ -30,9 +32,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.models import cipher
 from app.models.db import head_revision, open_database
-from app.services import audit, safe_files
+from app.services import audit, keys, safe_files
 from app.services.backup import documents_dir_for
 from app.services.datafolder import InstanceLock, is_in_use, same_disk
+from app.services.encryption import seal_documents
 from app.services.recovery import check_live, find_good_backups, local_time_text, recover_at_start
 from app.services.restore import restore_documents
 from app.services.wal_check import inspect_wal, shm_header_ok
@@ -310,6 +313,34 @@ def _check_documents(ctx: _Context) -> Check:
     return Check("documents", SEVERITY_OK, f"{count} tệp học bạ nguyên vẹn{ref_note}.")
 
 
+def _encrypted(ctx: _Context) -> bool:
+    return ctx.key is not None or keys.is_encrypted(ctx.db_path)
+
+
+def _plain_documents(ctx: _Context) -> list[str]:
+    return [
+        item.relative
+        for item in safe_files.iter_store(ctx.documents_dir)
+        if not item.is_temp and item.sha256 is not None and not safe_files.is_sealed_file(item.path)
+    ]
+
+
+def _check_sealed(ctx: _Context) -> Check:
+    """In an encrypted data folder every document file is sealed: one in clear exposes a student."""
+    if not _encrypted(ctx):
+        return Check("documents_sealed", SEVERITY_OK, "Dữ liệu chưa mã hoá: tệp học bạ không cần niêm phong.")
+    plain = _plain_documents(ctx)
+    if plain:
+        return Check(
+            "documents_sealed",
+            SEVERITY_ERROR,
+            f"{len(plain)} tệp học bạ chưa được mã hoá dù dữ liệu đã mã hoá: chạy “doctor --repair” "
+            "để mã hoá chúng.",
+            tuple(f"tệp chưa mã hoá: {p}" for p in plain),
+        )
+    return Check("documents_sealed", SEVERITY_OK, "Mọi tệp học bạ đều đã được mã hoá.")
+
+
 def _check_backups(ctx: _Context) -> Check:
     good = find_good_backups(ctx.backup_folders, ctx.db_path.stem, ctx.key, limit=1)
     if not good:
@@ -336,7 +367,7 @@ def _run_checks(ctx: _Context) -> tuple[Check, ...]:
     ctx.facts_ok = False
     files = _check_files(ctx)
     if not ctx.db_path.exists():
-        return (files, _check_documents(ctx), _check_backups(ctx))
+        return (files, _check_documents(ctx), _check_sealed(ctx), _check_backups(ctx))
     wal = safe_files.side_files(ctx.db_path)[0]
     if ctx.in_use or not wal.exists():
         ctx.check_path = None
@@ -356,7 +387,16 @@ def _run_checks(ctx: _Context) -> tuple[Check, ...]:
 
 def _database_checks(ctx: _Context, files: Check) -> tuple[Check, ...]:
     integrity, fks, migrations = _check_integrity(ctx)
-    return (files, integrity, fks, migrations, _check_audit(ctx), _check_documents(ctx), _check_backups(ctx))
+    return (
+        files,
+        integrity,
+        fks,
+        migrations,
+        _check_audit(ctx),
+        _check_documents(ctx),
+        _check_sealed(ctx),
+        _check_backups(ctx),
+    )
 
 
 # --------------------------------------------------------------------------- repairs
@@ -405,6 +445,12 @@ def _repair_documents(ctx: _Context) -> list[str]:
         restored += restore_documents(folder / safe_files.DOCUMENTS_DIR, store, ctx.key).restored
     if restored:
         done.append(f"Đã chép lại {restored} tệp học bạ từ bản sao lưu.")
+    # Only with a key that opened the database: a wrong key would seal files nobody can read.
+    key = _verified_key(ctx)
+    if key is not None and ctx.documents_dir == documents_dir_for(ctx.db_path) and _plain_documents(ctx):
+        sealed, _damaged = seal_documents(ctx.db_path, key)
+        if sealed:
+            done.append(f"Đã mã hoá {sealed} tệp học bạ còn để ở dạng thường.")
     return done
 
 

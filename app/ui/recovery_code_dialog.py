@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from app.errors import UserFacingError
 from app.i18n import _
 from app.services import keys
+from app.ui.recovery_code_print import ask_and_print
 
 SHEET_TEXT = (
     "Dữ liệu học bạ trên máy này đã được mã hoá. Khoá để mở nằm trong kho khoá của Windows. Nếu máy "
@@ -66,6 +68,12 @@ class RecoveryCodeSheet(QDialog):
         self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.code_label.setObjectName("recoveryCode")
         layout.addWidget(self.code_label)
+        self._code = code
+        self._school_name = school_name
+        self.print_button = QPushButton(_("In mã khôi phục…"))
+        self.print_button.setToolTip(_("In một trang có mã khôi phục để cất cùng con dấu của trường"))
+        self.print_button.clicked.connect(self.print_code)
+        layout.addWidget(self.print_button, alignment=Qt.AlignmentFlag.AlignCenter)
         self.written = QCheckBox(_("Tôi đã chép (hoặc in) mã khôi phục và cất ở nơi an toàn"))
         layout.addWidget(self.written)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
@@ -76,6 +84,11 @@ class RecoveryCodeSheet(QDialog):
         self.written.toggled.connect(self.ok_button.setEnabled)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(self.fontMetrics().horizontalAdvance("m") * 46)
+
+    @Slot()
+    def print_code(self) -> None:
+        # Straight to the printer the admin picks: the app keeps no copy of the code anywhere.
+        ask_and_print(self._code, self._school_name, self)
 
     def reject(self) -> None:
         # Escape or the window's close button must not skip the one moment the code is shown.

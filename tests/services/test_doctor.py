@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def test_a_healthy_data_folder(demo: Path) -> None:
         "migrations",
         "audit_chain",
         "documents",
+        "documents_sealed",
         "backups",
     ]
     assert report.check("backups").severity == "warning"  # same disk as the data
@@ -196,3 +198,37 @@ def test_repair_is_refused_while_the_app_is_open(demo: Path) -> None:
         assert report.in_use and not report.healthy
         with pytest.raises(InstanceRunning):
             run_doctor(demo, backup_folders=_folders(demo), repair=True)
+
+
+def test_a_document_left_in_clear_in_an_encrypted_folder_is_found_and_sealed(tmp_path: Path) -> None:
+    from app.models import cipher
+    from app.services.encryption import seal_documents
+
+    # The store's files are not in the demo's reference tables: REFS (absent) keeps them from being strays.
+    key = bytes(range(32))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = make_demo(folder / "hocba.sqlite3", classes=1, students=3, key=key)
+    store = folder / "documents"
+    make_documents(store, 3)
+    assert seal_documents(db, key) == (3, ())
+    assert run_doctor(db, key=key, references=REFS).check("documents_sealed").severity == "ok"
+    (left,) = make_documents(store, 1, seed=7)  # e.g. written by an older version after the conversion
+    found = run_doctor(db, key=key, references=REFS)
+    sealed = found.check("documents_sealed")
+    assert not found.healthy and sealed.severity == "error"
+    assert sealed.problems == (f"tệp chưa mã hoá: {left.relative_to(store)}",)
+    assert found.check("documents").severity == "ok"  # intact, just not sealed
+
+    fixed = run_doctor(db, key=key, repair=True, references=REFS)
+    assert fixed.healthy and any("mã hoá 1 tệp" in r for r in fixed.repairs)
+    data = left.read_bytes()
+    assert cipher.is_sealed(data[: len(cipher.SEAL_MAGIC)])
+    name = left.name.removesuffix(".pdf")
+    assert hashlib.sha256(cipher.unseal(data, cipher.file_key(key), name)).hexdigest() == name
+    assert run_doctor(db, key=key, references=REFS).healthy
+
+
+def test_plain_files_are_fine_when_the_data_is_not_encrypted(demo: Path) -> None:
+    make_documents(demo.parent / "documents", 2)
+    assert run_doctor(demo).check("documents_sealed").severity == "ok"

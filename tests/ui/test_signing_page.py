@@ -27,7 +27,8 @@ from app.signing import tokens
 from app.signing.worker import TokenWorker
 from app.ui.dialogs.pin_dialog import PinBroker, PinDialog
 from app.ui.dialogs.signing_progress import SigningProgressDialog
-from app.ui.pages.signing_page import SigningPage, expiry_note
+from app.ui.pages.signing_page import PlanRow, SigningPage, expiry_note
+from app.ui.pages.signing_summary import class_summaries
 from app.ui.pages.signing_tokens import PinOutcome, PinRequest, obtain_pin
 from tests.services.signing_data import DemoClass, make_demo_class
 from tests.signing.conftest import MODULE, PIN, Tokens, fresh_token, hsm, token_folder, worker  # noqa: F401
@@ -410,3 +411,54 @@ def test_certificates_close_to_expiry_are_announced_ahead() -> None:
     assert expiry_note(now + timedelta(days=200), now) is None
     note = expiry_note(now + timedelta(days=12, hours=3), now)
     assert note is not None and "còn 12 ngày" in note and "gia hạn" in note
+
+
+def test_the_whole_school_is_summed_up_per_class_then_listed_for_the_chosen_one(
+    qtbot: QtBot, ui_app: QApplication, demo_db: Database, worker: TokenWorker, artifacts_dir: Path  # noqa: F811
+) -> None:
+    with demo_db.read() as s:
+        user_id = s.scalar(select(UserAccount.id).where(UserAccount.login == "hieutruong"))
+        assert user_id is not None
+        actor = load_actor(s, user_id)
+    page = SigningPage(demo_db, actor, worker=worker, modules=[MODULE])
+    qtbot.addWidget(page)
+    page.resize(1200, 760)
+    page.show()
+    wait_planned(qtbot, page)
+    assert page.role == "hieutruong" and page.scope is not None and len(page.scope.class_ids) >= 2
+    summaries = page.overview.summaries
+    assert page.overview.isVisible()
+    assert [c.class_name for c in summaries] == list(dict.fromkeys(r.class_name for r in page.model.rows))
+    for summary in summaries:
+        mine = [r for r in page.model.rows if r.class_name == summary.class_name]
+        assert summary.ready + summary.waiting + summary.done == len(mine)
+        assert summary.waiting == sum(1 for r in mine if r.status in ("blocked", "skipped"))
+        assert summary.main_reason and summary.main_reason_count <= summary.waiting
+    # The list below shows the chosen class only: the first one at start, then the one clicked.
+    first, second = summaries[0].class_name, summaries[1].class_name
+    assert {r.class_name for r in page.shown_rows()} == {first}
+    assert first in page.students_label.text()
+    page.overview.selectRow(1)
+    qtbot.waitUntil(lambda: {r.class_name for r in page.shown_rows()} == {second}, timeout=WAIT_MS)
+    assert len(page.shown_rows()) == len([r for r in page.model.rows if r.class_name == second])
+    shot(page, artifacts_dir, "signing_page_whole_school_by_class.png")
+    # The same class chosen on its own: no class table, its students straight away.
+    page.scope_combo.setCurrentIndex(2)
+    wait_planned(qtbot, page)
+    assert not page.overview.isVisible() and not page.students_label.isVisible()
+    assert page.shown_rows() == list(page.model.rows)
+    assert {r.class_name for r in page.shown_rows()} == {second}
+
+
+def test_class_summaries_count_and_name_the_commonest_reason() -> None:
+    rows = [
+        PlanRow("6A", "An", "pending", ""),
+        PlanRow("6A", "Bình", "blocked", "Chưa có chữ ký của giáo viên chủ nhiệm"),
+        PlanRow("6A", "Chi", "skipped", "Chờ rèn luyện trong hè"),
+        PlanRow("6A", "Dũng", "blocked", "Chưa có chữ ký của giáo viên chủ nhiệm"),
+        PlanRow("6B", "Giang", "done", ""),
+    ]
+    a, b = class_summaries(rows)
+    assert (a.class_name, a.ready, a.waiting, a.done) == ("6A", 1, 3, 0)
+    assert (a.main_reason, a.main_reason_count) == ("Chưa có chữ ký của giáo viên chủ nhiệm", 2)
+    assert (b.class_name, b.ready, b.waiting, b.main_reason, b.done) == ("6B", 0, 0, "", 1)

@@ -39,6 +39,7 @@ from app.ui.context import UiContext
 from app.ui.dialogs.form_dialog import FormDialog
 from app.ui.dialogs.setup_dialogs import new_year_dialog, text_field
 from app.ui.formatting import format_year
+from app.ui.pages.setup_certificates import CertificatesTab
 from app.ui.pages.setup_common import button_row
 from app.ui.pages.setup_people import AccountsTab, StaffTab
 from app.ui.pages.setup_tabs import ClassesTab, SubjectsTab
@@ -216,12 +217,14 @@ class SetupPage(QWidget):
         self.subjects_tab = SubjectsTab(self)
         self.staff_tab = StaffTab(self)
         self.accounts_tab = AccountsTab(self)
+        self.certificates_tab = CertificatesTab(self, data_dir=context.data_dir)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.school_tab, _("Trường và năm học"))
         self.tabs.addTab(self.classes_tab, _("Lớp học"))
         self.tabs.addTab(self.subjects_tab, _("Môn học"))
         self.tabs.addTab(self.staff_tab, _("Giáo viên và phân công"))
         self.tabs.addTab(self.accounts_tab, _("Tài khoản"))
+        self.tabs.addTab(self.certificates_tab, _("Chứng thư số"))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
@@ -247,7 +250,8 @@ class SetupPage(QWidget):
             self.year_combo.addItem(label, y.id)
         self.year_combo.setCurrentIndex(max(0, self.year_combo.findData(self._year_id)))
         self.year_combo.blockSignals(False)
-        for tab in (self.school_tab, self.classes_tab, self.subjects_tab, self.staff_tab, self.accounts_tab):
+        for tab in (self.school_tab, self.classes_tab, self.subjects_tab, self.staff_tab, self.accounts_tab,
+                    self.certificates_tab):
             tab.refresh()
 
     def show_message(self, text: str, *, error: bool = False) -> None:

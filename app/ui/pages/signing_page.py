@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QRegularExpression, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -66,7 +67,9 @@ from app.ui.dialogs.pin_dialog import PinBroker
 from app.ui.dialogs.signing_progress import SigningProgressDialog
 from app.ui.itemmodels import DataclassTableModel
 from app.ui.itemmodels.dataclass_table import Column
+from app.ui.pages.certificate_offer import CertificateOffer
 from app.ui.pages.signing_runner import BatchOutcome, BatchRequest, SigningRunner, error_text
+from app.ui.pages.signing_summary import ClassOverview
 from app.ui.pages.signing_tokens import TokenMatch, match_certificates
 from app.ui.token_thread import TokenMonitor, shared_token_worker
 
@@ -213,9 +216,19 @@ class SigningPage(QWidget):
         self.error_label.hide()
         layout.addWidget(self.error_label)
 
-        self.model = DataclassTableModel(_columns(), (), self)
+        # The whole school: a line per class first (ClassOverview), the chosen class's students below.
+        self.overview = ClassOverview()
+        self.overview.class_chosen.connect(self._show_class)
+        self.overview.hide()
+        self.students_label = QLabel()
+        self.students_label.setObjectName("studentsOfClass")
+        self.students_label.hide()
+        self.model = DataclassTableModel(_columns(), (), self)  # every row of the plan
+        self.students = QSortFilterProxyModel(self)  # what the list shows: one class, or all
+        self.students.setSourceModel(self.model)
+        self.students.setFilterKeyColumn(0)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setModel(self.students)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(True)
@@ -224,7 +237,18 @@ class SigningPage(QWidget):
         for column in range(3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.table, 1)
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.students_label)
+        lower_layout.addWidget(self.table, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.overview)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout.addWidget(splitter, 1)
 
         buttons = QHBoxLayout()
         self.corrections_button = QPushButton(_("Đính chính chờ duyệt"))
@@ -261,6 +285,9 @@ class SigningPage(QWidget):
             self._worker, default_modules(data_dir) if modules is None else modules, self
         )
         self.monitor.changed.connect(self._tokens_changed)
+        # A certificate on the token registered to nobody: the user may ask for it (admin confirms).
+        self.certificate_offer = CertificateOffer(db, actor, self._worker, self.monitor, self)
+        layout.insertWidget(layout.indexOf(self.token_label) + 1, self.certificate_offer)
         self._role_changed(self.role_combo.currentIndex())
 
     # --- choices -------------------------------------------------------------------------
@@ -387,6 +414,7 @@ class SigningPage(QWidget):
             return
         if role is None or scope is None:
             self.model.set_rows(())
+            self._show_overview(())
             self.counts_label.setText(_("Không có lớp nào để ký với vai trò này."))
             self._update_button()
             return
@@ -428,6 +456,7 @@ class SigningPage(QWidget):
             for item in plan.items
         ]
         self.model.set_rows(rows)
+        self._show_overview(rows if len(view.plans) > 1 else ())
         self.table.resizeRowsToContents()
         if view.certificate_sha256 is None:
             self.counts_label.setText("")
@@ -457,9 +486,32 @@ class SigningPage(QWidget):
             return
         self._view = None
         self.model.set_rows(())
+        self._show_overview(())
         self.counts_label.setText("")
         self._error(error_text(exc))
         self._update_button()
+
+    def _show_overview(self, rows: Sequence[PlanRow]) -> None:
+        """The class table for a plan over several classes; a single class lists its students directly."""
+        self.overview.setVisible(bool(rows))
+        self.students_label.setVisible(bool(rows))
+        if rows:
+            self.overview.show_rows(rows)
+        else:
+            self._show_class("")
+
+    @Slot(str)
+    def _show_class(self, class_name: str) -> None:
+        pattern = "" if not class_name else "^" + QRegularExpression.escape(class_name) + "$"
+        self.students.setFilterRegularExpression(pattern)
+        self.students_label.setText(_("Học sinh lớp {name}:").format(name=class_name) if class_name else "")
+        self.table.setColumnHidden(0, bool(class_name))  # the class is named just above the list
+        self.table.resizeRowsToContents()
+
+    def shown_rows(self) -> list[PlanRow]:
+        """The rows the student list shows now (all of them, or the chosen class's)."""
+        return [self.model.rows[self.students.mapToSource(self.students.index(i, 0)).row()]
+                for i in range(self.students.rowCount())]  # fmt: skip
 
     def pending_count(self) -> int:
         return sum(len(p.pending) for p in self._view.plans) if self._view else 0
