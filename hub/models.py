@@ -73,8 +73,9 @@ class Submission(Base):
     supersedes: Mapped[str | None] = mapped_column(String(36))
     student_code: Mapped[str | None] = mapped_column(String(40))
     year: Mapped[str] = mapped_column(String(9))
-    document_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256", ondelete="RESTRICT"))
-    issued_sha256: Mapped[str] = mapped_column(String(64))
+    # Indexed: GET /v1/verify/{sha256} looks a printed record up by either hash.
+    document_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256", ondelete="RESTRICT"), index=True)
+    issued_sha256: Mapped[str] = mapped_column(String(64), index=True)
     manifest: Mapped[str] = mapped_column(Text)  # canonical JSON, as hashed
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     audit_head: Mapped[str] = mapped_column(String(64))

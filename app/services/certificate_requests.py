@@ -26,6 +26,7 @@ from app.errors import UserFacingError
 from app.models import Certificate, CertificateRequest, UserAccount
 from app.models.cert_requests import CONFIRMED, PENDING, REJECTED
 from app.models.db import Database
+from app.rules.vnsort import fold
 from app.services import audit
 from app.services.access import Actor, PermissionDenied, require_admin
 from app.services.certificates import SEAL, RegisteredCertificate, register_in_session, school_of
@@ -113,6 +114,11 @@ class RequestInfo:
     decision_note: str | None
     created: bool = True  # False: the same request was waiting already
     subject_name: str = ""  # the certificate's common name
+
+    @property
+    def name_matches(self) -> bool:
+        """The account's name is in the certificate's (CAs write it with or without diacritics)."""
+        return bool(self.subject_name) and fold(self.full_name) in fold(self.subject_name)
 
 
 def registration_problem(info: CertificateInfo, now: datetime | None = None) -> str | None:

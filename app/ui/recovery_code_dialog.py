@@ -74,6 +74,10 @@ class RecoveryCodeSheet(QDialog):
         self.print_button.setToolTip(_("In một trang có mã khôi phục để cất cùng con dấu của trường"))
         self.print_button.clicked.connect(self.print_code)
         layout.addWidget(self.print_button, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.printed = QLabel()
+        self.printed.setWordWrap(True)
+        self.printed.hide()
+        layout.addWidget(self.printed)
         self.written = QCheckBox(_("Tôi đã chép (hoặc in) mã khôi phục và cất ở nơi an toàn"))
         layout.addWidget(self.written)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
@@ -88,7 +92,13 @@ class RecoveryCodeSheet(QDialog):
     @Slot()
     def print_code(self) -> None:
         # Straight to the printer the admin picks: the app keeps no copy of the code anywhere.
-        ask_and_print(self._code, self._school_name, self)
+        printer = ask_and_print(self._code, self._school_name, self)
+        if printer is not None:
+            self.printed.setText(
+                _("Đã gửi trang mã khôi phục tới máy in “{printer}”. Hãy lấy tờ giấy ngay, đừng để lại "
+                  "ở máy in.").format(printer=printer)
+            )  # fmt: skip
+            self.printed.show()
 
     def reject(self) -> None:
         # Escape or the window's close button must not skip the one moment the code is shown.

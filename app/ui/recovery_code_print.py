@@ -78,13 +78,13 @@ def print_recovery_sheet(printer: QPrinter, code: str, school_name: str, on: dat
     doc.print_(printer)
 
 
-def ask_and_print(code: str, school_name: str, parent: QWidget | None = None) -> bool:
-    """The system print dialog, then the sheet on the printer the user picked; False when cancelled."""
+def ask_and_print(code: str, school_name: str, parent: QWidget | None = None) -> str | None:
+    """The system print dialog, then the sheet on the printer the user picked: its name, None if cancelled."""
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     printer.setDocName(_("Mã khôi phục dữ liệu"))
     dialog = QPrintDialog(printer, parent)
     dialog.setWindowTitle(_("In mã khôi phục"))
     if dialog.exec() != QDialog.DialogCode.Accepted:
-        return False
+        return None
     print_recovery_sheet(printer, code, school_name)
-    return True
+    return printer.printerName() or printer.outputFileName()

@@ -113,7 +113,13 @@ def _registered_columns() -> tuple[Column, ...]:
 def _request_columns() -> tuple[Column, ...]:
     return (
         Column(_("Người gửi"), lambda r: f"{r.full_name} ({r.login})"),
-        Column(_("Chứng thư của"), lambda r: r.subject_name or r.subject, tooltip=lambda r: r.subject),
+        Column(
+            _("Chứng thư của"), lambda r: r.subject_name or r.subject,
+            tooltip=lambda r: r.subject if r.name_matches else _(
+                "Tên trên chứng thư khác tên tài khoản: hãy hỏi lại người gửi trước khi xác nhận."
+            ),
+            background=lambda r: None if r.name_matches else AMBER_BG,
+        ),  # fmt: skip
         Column(_("Hết hạn"), lambda r: _date(r.not_after)),
         Column(_("Token"), lambda r: r.token_label),
         Column(_("Gửi lúc"), lambda r: r.requested_at.astimezone().strftime("%d/%m/%Y %H:%M")),
