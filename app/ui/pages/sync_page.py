@@ -167,7 +167,13 @@ class SyncPage(QWidget):
         self.interval_spin.setSuffix(_(" phút"))
         self.interval_spin.setSpecialValueText(_("Chỉ khi bấm nút"))
         self.tsa_edit = QLineEdit()
-        self.tsa_edit.setPlaceholderText(_("để trống: gửi học bạ như đã ký"))
+        self.tsa_edit.setPlaceholderText(_("để trống: ký và gửi học bạ không kèm dấu thời gian"))
+        # The same server stamps each signature when it is made (if the PC is online then)
+        # and the issued record before it is sent; say so, so nobody leaves it empty lightly.
+        self.tsa_edit.setToolTip(_(
+            "Dùng khi ký (mỗi chữ ký được gắn dấu thời gian nếu máy có mạng lúc ký) và trước khi gửi "
+            "lên Sở (thêm dữ liệu kiểm tra chứng thư để học bạ kiểm chứng được lâu dài)."
+        ))
         form.addRow(_("Địa chỉ máy chủ của Sở:"), self.hub_edit)
         form.addRow(_("Tự động đồng bộ mỗi:"), self.interval_spin)
         form.addRow(_("Máy chủ cấp dấu thời gian:"), self.tsa_edit)
