@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -45,6 +46,7 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.create_function("vi_fold", 1, _fold_or_null, deterministic=True)
 
 
+@functools.lru_cache(maxsize=65_536)  # a school's names repeat in every search: fold each once
 def _fold_or_null(value: str | None) -> str | None:
     # SQL NULL stays NULL (a nullable column passed to vi_fold must not raise inside SQLite).
     return None if value is None else vnsort.fold(value)
