@@ -203,6 +203,7 @@ def test_student_page_history_versions_and_viewer(
     qtbot.waitUntil(lambda: panel.page is not None and panel.page.student_id == left_id, timeout=20_000)
     assert "Đã chuyển đi ngày 15/01/" in panel.status_label.text()
     assert "Trường THCS Đống Đa" in panel.status_label.text()
+    assert not panel.transfer_button.isEnabled(), "already transferred out: nothing left to send"
     assert "(đã che)" not in panel.identity_label.text(), "SYSTEM sees the whole number"
     years = [panel.tree.topLevelItem(i) for i in range(panel.tree.topLevelItemCount())]
     assert years[0] is not None and years[0].text(0) == "2022–2023"

@@ -254,7 +254,8 @@ class StudentPanel(QWidget):
 
     def set_page(self, page: StudentPage) -> None:
         self.page = page
-        self.transfer_button.setEnabled(True)
+        # A student who already transferred out has nothing left to send.
+        self.transfer_button.setEnabled(not any(y.transfer_out is not None for y in page.years))
         self.name_label.setText(page.full_name)
         number = page.national_id if not page.provisional_id else _("chưa có (hồ sơ tạm)")
         if not page.national_id_full and not page.provisional_id:
