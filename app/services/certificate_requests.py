@@ -211,6 +211,7 @@ def register_checked(
     info = CertificateInfo.from_der(der)
     _check(info, now)
     with db.write() as s:
+        _refuse_revoked(s, info.sha256)
         result = register_in_session(s, holder, info, actor.login)
         for request in s.scalars(
             select(CertificateRequest).where(CertificateRequest.sha256 == info.sha256,
@@ -221,6 +222,42 @@ def register_checked(
             note = None if same else "Quản trị viên đã đăng ký chứng thư này cho người khác."
             _decide(s, request, actor, CONFIRMED if same else REJECTED, note)
         return result
+
+
+def _refuse_revoked(s: Session, sha256: str) -> None:
+    revoked = s.scalar(select(Certificate.revoked_at).where(Certificate.sha256 == sha256))
+    if revoked is not None:
+        raise UserFacingError(
+            f"Chứng thư số này đã bị thu hồi ngày {_utc(revoked).astimezone():%d/%m/%Y} "
+            "và không dùng lại được. Hãy đăng ký chứng thư mới của người đó.",
+            field="cert",
+        )
+
+
+def revoke_certificate(db: Database, actor: Actor, sha256: str, reason: str) -> CertificateRow:
+    """Stop a registered certificate from signing (token lost, person left, certificate renewed).
+
+    Documents it signed stay valid; it is kept, marked revoked, so they can still be checked.
+    """
+    require_admin(actor)
+    reason = reason.strip()
+    if not reason:
+        raise UserFacingError(
+            "Hãy ghi lý do thu hồi (ví dụ: mất token, đã gia hạn chứng thư mới).", field="note"
+        )
+    with db.write() as s:
+        cert = s.scalar(select(Certificate).where(Certificate.sha256 == sha256))
+        if cert is None:
+            raise UserFacingError("Không tìm thấy chứng thư số này. Hãy tải lại danh sách.")
+        if cert.revoked_at is not None:
+            raise UserFacingError("Chứng thư số này đã được thu hồi rồi.")
+        cert.revoked_at = datetime.now(UTC).replace(tzinfo=None)
+        audit.append(
+            s, actor=actor.login, action="certificate.revoke", entity="certificate", entity_id=sha256,
+            detail={"serial": cert.serial_hex, "reason": reason[:500]},
+        )  # fmt: skip
+        s.flush()
+        return _row(cert, _names(s))
 
 
 def look_up_token_certificates(
@@ -284,6 +321,7 @@ def request_registration(
             raise PermissionDenied("Tài khoản này không còn dùng được; hãy liên hệ quản trị viên.")
         cert = s.scalar(select(Certificate).where(Certificate.sha256 == info.sha256))
         if cert is not None:
+            _refuse_revoked(s, info.sha256)
             if cert.user_id == user.id and not cert.is_school_seal:
                 raise UserFacingError(
                     "Chứng thư số này đã được đăng ký cho tài khoản của bạn; không cần gửi yêu cầu.",
@@ -371,6 +409,7 @@ def confirm_request(
             )
         info = CertificateInfo.from_der(request.der)
         _check(info, now)  # it may have expired while it waited
+        _refuse_revoked(s, info.sha256)
         result = register_in_session(s, user.login, info, actor.login)
         _decide(s, request, actor, CONFIRMED, None)
         return result

@@ -315,7 +315,9 @@ def _check_documents(ctx: _Context) -> Check:
 
 def _encrypted(ctx: _Context) -> bool:
     # The marker says so; without it (copied folder), a key given for a file that is not plain SQLite.
-    return keys.is_encrypted(ctx.db_path) or (ctx.key is not None and cipher.looks_plain(ctx.db_path) is False)
+    if keys.is_encrypted(ctx.db_path):
+        return True
+    return ctx.key is not None and cipher.looks_plain(ctx.db_path) is False
 
 
 def _plain_documents(ctx: _Context) -> list[str]:

@@ -233,6 +233,11 @@ class MainWindow(QMainWindow):
     def _make_status_bar(self, database_path: Path | None) -> None:
         status = self.statusBar()
         status.setSizeGripEnabled(False)
+        from app.ui.pages.setup_certificates import expiry_status_label  # certificates running out
+
+        expiry = expiry_status_label(self.context.db, self.context.actor)
+        if expiry is not None:
+            status.addPermanentWidget(expiry)
         if database_path is not None:
             where = QLabel(_("Dữ liệu: {path}").format(path=database_path))
             where.setToolTip(_("Tệp cơ sở dữ liệu đang mở"))

@@ -5,6 +5,7 @@ real migrated demo school; the refusals and the expiry list."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -137,6 +138,8 @@ def test_user_requests_and_the_admin_confirms(
     admin = actor(school, "admin")
     [waiting] = cr.list_requests(school, admin)
     assert waiting.id == request.id and waiting.token_label == hsm.other_teacher.label
+    assert waiting.subject_name == "Lê Văn Cường" and not waiting.name_matches, "a demo teacher's name"
+    assert replace(waiting, full_name="LE VAN CUONG").name_matches, "CAs may drop the diacritics"
     registered = cr.confirm_request(school, admin, request.id)
     assert registered.holder == teacher and registered.sha256 == hsm.other_teacher.sha256
     assert cr.list_requests(school, admin) == ()
@@ -221,3 +224,24 @@ def test_certificates_running_out_are_listed_ahead(school: Database, hsm: Tokens
     )  # fmt: skip
     register_certificate(school, second, renewed.der)
     assert cr.expiring_certificates(school, actor(school, second)) == ()
+
+
+def test_revoking_stops_a_certificate_and_it_cannot_come_back(school: Database, hsm: Tokens) -> None:  # noqa: F811
+    admin = actor(school, "admin")
+    teacher = teachers(school)[0]
+    cr.register_checked(school, admin, teacher, hsm.teacher.cert.der)
+    with pytest.raises(UserFacingError, match="lý do thu hồi"):
+        cr.revoke_certificate(school, admin, hsm.teacher.sha256, " ")
+    with pytest.raises(PermissionDenied):
+        cr.revoke_certificate(school, actor(school, teacher), hsm.teacher.sha256, "mất token")
+    row = cr.revoke_certificate(school, admin, hsm.teacher.sha256, "Mất token")
+    assert row.state() == cr.REVOKED and row.revoked_at is not None
+    assert [r.state() for r in cr.registered_certificates(school, admin)] == [cr.REVOKED]
+    with pytest.raises(UserFacingError, match="đã được thu hồi rồi"):
+        cr.revoke_certificate(school, admin, hsm.teacher.sha256, "lần nữa")
+    with pytest.raises(UserFacingError, match="đã bị thu hồi"):
+        cr.register_checked(school, admin, teacher, hsm.teacher.cert.der)
+    with pytest.raises(UserFacingError, match="đã bị thu hồi"):
+        cr.request_registration(school, actor(school, teacher), hsm.teacher.cert.der)
+    assert cr.expiring_certificates(school, admin, now=datetime.now(UTC) + timedelta(days=720)) == ()
+    assert actions(school)[-1] == "certificate.revoke"

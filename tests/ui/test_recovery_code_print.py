@@ -76,3 +76,31 @@ def test_the_dialog_offers_printing_next_to_the_code(ui_app: QApplication, qtbot
     sheet = RecoveryCodeSheet(keys.recovery_code(keys.new_secret()), "Trường THCS Kim Liên")
     qtbot.addWidget(sheet)
     assert sheet.print_button.text() == "In mã khôi phục…" and sheet.print_button.isEnabled()
+
+
+def test_after_printing_the_admin_is_told_to_collect_the_sheet(
+    ui_app: QApplication, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The system print dialog needs a person: it is replaced by choosing a PDF printer, as a user could;
+    # the sheet itself is still printed through the real QPrinter.
+    from app.ui import recovery_code_dialog
+
+    target = tmp_path / "printed.pdf"
+
+    def choose_pdf_printer(code: str, school_name: str, parent: object) -> str:
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printer.setOutputFileName(str(target))
+        print_recovery_sheet(printer, code, school_name)
+        return printer.outputFileName()
+
+    monkeypatch.setattr(recovery_code_dialog, "ask_and_print", choose_pdf_printer)
+    code = keys.recovery_code(keys.new_secret())
+    sheet = RecoveryCodeSheet(code, "Trường THCS Kim Liên")
+    qtbot.addWidget(sheet)
+    sheet.show()
+    assert not sheet.printed.isVisible()
+    sheet.print_button.click()
+    assert sheet.printed.isVisible() and str(target) in sheet.printed.text()
+    assert target.stat().st_size > 0
+    assert not sheet.ok_button.isEnabled()  # printing does not stand in for saying it is put away

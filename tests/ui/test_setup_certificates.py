@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -18,7 +19,9 @@ from app.models.db import Database, open_database
 from app.services import certificate_requests as cr
 from app.services.certificates import SEAL, register_certificate
 from app.signing import pki
+from app.signing.certinfo import CertificateInfo
 from app.signing.worker import TokenWorker
+from app.ui.application import WINDOW_SIZE, build_main_window
 from app.ui.context import UiContext
 from app.ui.pages.setup_certificates import RegisterCertificateDialog, expiry_line
 from app.ui.pages.setup_page import SetupPage
@@ -142,6 +145,23 @@ def test_admin_reads_the_tokens_and_registers_a_teacher_and_the_seal(
     assert audit_actions(db).count("certificate.register") == 2
     shot(page, artifacts_dir, "certificates_tab.png")
 
+    # The teacher's token is lost: revoked, with a reason.
+    assert not tab.revoke_button.isEnabled()
+    tab.table.selectRow(1)
+    assert tab.revoke_button.isEnabled()
+    revoke = tab.revoke_selected()
+    assert revoke is not None and not revoke.ok_button.isEnabled()
+    revoke.reason_edit.setText("Mất token")
+    shot(revoke, artifacts_dir, "certificates_revoke_dialog.png")
+    revoke.ok_button.click()
+    wait_idle(qtbot, page)
+    assert "Đã thu hồi chứng thư số của" in page.message.text()
+    [revoked] = [i for i, r in enumerate(tab.model.rows) if r.sha256 == hsm.teacher.sha256]
+    assert tab.model.index(revoked, 2).data() == "Đã thu hồi"
+    tab.table.selectRow(revoked)
+    assert not tab.revoke_button.isEnabled()
+    assert audit_actions(db)[-1] == "certificate.revoke"
+
 
 def test_from_a_file_and_the_expiry_colours(
     page: SetupPage, qtbot: QtBot, db: Database, hsm: Tokens, tmp_path: Path, artifacts_dir: Path  # noqa: F811
@@ -152,6 +172,8 @@ def test_from_a_file_and_the_expiry_colours(
         issuer=hsm.pki.intermediate, usage="signing", not_after=now + timedelta(days=12, hours=1),
     )  # fmt: skip
     register_certificate(db, "hieutruong", hsm.principal.cert.der)
+    # Registered before the app checked validity (the command line does not): shown in red.
+    register_certificate(db, "phohieutruong", hsm.expired.cert.der)
     with db.write() as s:  # a certificate the school stopped using (lost token)
         cert = s.scalar(select(Certificate).where(Certificate.sha256 == hsm.principal.sha256))
         assert cert is not None
@@ -167,7 +189,10 @@ def test_from_a_file_and_the_expiry_colours(
     assert "Đã đăng ký chứng thư số cho" in page.message.text()
 
     states = {r.sha256: r.state() for r in tab.model.rows}
-    assert states[hsm.principal.sha256] == cr.REVOKED
+    assert states[hsm.principal.sha256] == cr.REVOKED and states[hsm.expired.sha256] == cr.EXPIRED
+    [red] = [i for i, r in enumerate(tab.model.rows) if r.state() == cr.EXPIRED]
+    assert tab.model.index(red, 3).data() == "đã hết hạn"
+    assert "đã hết hạn" in tab.expiry_label.text(), "an expired certificate in use is named too"
     [amber] = [i for i, r in enumerate(tab.model.rows) if r.state() == cr.EXPIRING]
     assert tab.model.index(amber, 3).data() == "12"
     assert "còn 12 ngày" in tab.expiry_label.text()
@@ -224,6 +249,9 @@ def test_a_teacher_asks_on_the_signing_page_and_the_admin_confirms_then_rejects(
     page.reload()
     assert tab.requests_box.isVisible() and tab.request_model.rowCount() == 2
     assert not tab.confirm_button.isEnabled()
+    # The demo teacher asked for certificates in other people's names: the admin is warned.
+    assert all(not r.name_matches for r in tab.request_model.rows)
+    assert tab.request_model.index(0, 1).data(Qt.ItemDataRole.BackgroundRole) is not None
     shot(page, artifacts_dir, "certificates_tab_requests.png")
     [first] = [i for i, r in enumerate(tab.request_model.rows) if r.sha256 == hsm.teacher.sha256]
     tab.request_table.selectRow(first)
@@ -250,3 +278,66 @@ def test_a_teacher_asks_on_the_signing_page_and_the_admin_confirms_then_rejects(
     assert worker.poll_now().result() is not None
     offer._tokens_changed(signing.monitor.snapshot)  # type: ignore[arg-type]
     qtbot.waitUntil(lambda: "Đây là token của hiệu trưởng." in offer.message_text(), timeout=WAIT_MS)
+
+
+def test_the_signing_page_names_my_certificate_running_out_when_not_plugged(
+    ui_app: QApplication, qtbot: QtBot, db: Database, hsm: Tokens, worker: TokenWorker,  # noqa: F811
+    artifacts_dir: Path,
+) -> None:
+    teacher = homeroom_teacher_login(db)
+    soon = pki.issue(
+        pki.person_name("Giáo viên thử", "Trường thử"), pki.new_key().public_key(),
+        issuer=hsm.pki.intermediate, usage="signing",
+        not_after=datetime.now(UTC) + timedelta(days=20, hours=1),
+    )  # fmt: skip
+    register_certificate(db, teacher, soon.der)  # a software file, on no token here
+    signing = SigningPage(db, actor(db, teacher), worker=worker, modules=[MODULE])
+    qtbot.addWidget(signing)
+    signing.resize(1200, 760)
+    signing.show()
+    signing.select_role("gvcn")
+    offer = signing.certificate_offer
+    qtbot.waitUntil(lambda: offer.expiry_label.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(offer.offers) >= 1, timeout=WAIT_MS)
+    text = offer.expiry_label.text()
+    assert "còn 20 ngày" in text and format(soon.certificate.serial_number, "X") in text
+    qtbot.waitUntil(lambda: not signing._planning, timeout=WAIT_MS)
+    shot(signing, artifacts_dir, "signing_page_own_expiry.png")
+
+    # Were it on a plugged token, the indicator above already warns: not said twice. (SoftHSM
+    # has no token with a certificate this close to expiry; the reading is handed over as the
+    # token thread would.)
+    offer._generation += 1
+    offer._on_read(offer._generation, (("Token thử", CertificateInfo.from_der(soon.der)),))
+    assert not offer.expiry_label.isVisible()
+
+
+def test_the_main_window_status_bar_warns_ahead(
+    ui_app: QApplication, qtbot: QtBot, db: Database, hsm: Tokens, artifacts_dir: Path  # noqa: F811
+) -> None:
+    teacher = homeroom_teacher_login(db)
+
+    def expiry_of(login: str) -> QLabel | None:
+        w = build_main_window(db, actor(db, login))
+        qtbot.addWidget(w)
+        return w.findChild(QLabel, "certificateExpiry")
+
+    assert expiry_of("admin") is None
+    soon = pki.issue(
+        pki.person_name("Giáo viên thử", "Trường thử"), pki.new_key().public_key(),
+        issuer=hsm.pki.intermediate, usage="signing",
+        not_after=datetime.now(UTC) + timedelta(days=9, hours=1),
+    )  # fmt: skip
+    register_certificate(db, teacher, soon.der)
+    window = build_main_window(db, actor(db, "admin"))
+    qtbot.addWidget(window)
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    label = window.findChild(QLabel, "certificateExpiry")
+    assert label is not None and "1 chứng thư số sắp hết hạn" in label.text()
+    assert "còn 9 ngày" in label.toolTip()
+    shot(window.statusBar(), artifacts_dir, "main_window_certificate_expiry.png")
+    mine = expiry_of(teacher)
+    assert mine is not None and "Chứng thư số của bạn hết hạn" in mine.text()
+    other = expiry_of("hieutruong")
+    assert other is None, "someone else's certificate is not the principal's business here"

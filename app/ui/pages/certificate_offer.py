@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from app.errors import UserFacingError
 from app.i18n import _
 from app.models.db import Database
+from app.rules.vnsort import fold
 from app.services import certificate_requests as cr
 from app.services.access import Actor
 from app.signing import tokens
@@ -128,7 +129,9 @@ class CertificateOffer(QWidget):
         statuses = cr.look_up_token_certificates(self._db, self._actor, [c for _label, c in self._found])
         labels = [label for label, _c in self._found]
         offers = [(label, s.info) for label, s in zip(labels, statuses, strict=True) if s.offerable]
-        offers.sort(key=lambda o: o[1].not_after, reverse=True)
+        # The certificate in the user's own name first (CAs write it with or without diacritics).
+        me = fold(self._actor.full_name)
+        offers.sort(key=lambda o: (me in fold(o[1].common_name), o[1].not_after), reverse=True)
         waiting = [(label, s.info) for label, s in zip(labels, statuses, strict=True) if s.requested_by_me]
         self.offers = tuple(offers)
         self.cert_combo.clear()

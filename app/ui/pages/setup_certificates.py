@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
 
 from app.errors import UserFacingError
 from app.i18n import _
+from app.models.db import Database
 from app.services import certificate_requests as cr
+from app.services.access import Actor
 from app.services.certificates import SEAL, RegisteredCertificate, certificate_from_file
 from app.signing import tokens
 from app.signing.certinfo import CertificateInfo
@@ -105,8 +107,8 @@ def _registered_columns() -> tuple[Column, ...]:
         Column(_("Tình trạng"), lambda r: _(STATE_WORDS[r.state()]), background=bg),
         Column(_("Còn (ngày)"), days_text, alignment=ALIGN_RIGHT, background=bg),
         Column(_("Hết hạn"), lambda r: _date(r.not_after)),
-        Column(_("Số sê-ri"), lambda r: r.serial_hex),
         Column(_("Nơi cấp"), lambda r: r.issuer_name or r.issuer, tooltip=lambda r: r.issuer),
+        Column(_("Số sê-ri"), lambda r: r.serial_hex),
     )
 
 
@@ -119,7 +121,7 @@ def _request_columns() -> tuple[Column, ...]:
                 "Tên trên chứng thư khác tên tài khoản: hãy hỏi lại người gửi trước khi xác nhận."
             ),
             background=lambda r: None if r.name_matches else AMBER_BG,
-        ),  # fmt: skip
+        ),
         Column(_("Hết hạn"), lambda r: _date(r.not_after)),
         Column(_("Token"), lambda r: r.token_label),
         Column(_("Gửi lúc"), lambda r: r.requested_at.astimezone().strftime("%d/%m/%Y %H:%M")),
@@ -326,19 +328,20 @@ class RegisterCertificateDialog(QDialog):
         self.accept()
 
 
-class RejectDialog(QDialog):
-    def __init__(self, request: cr.RequestInfo, parent: QWidget | None = None) -> None:
+class ReasonDialog(QDialog):
+    """Asks the reason for a rejection or a revocation (it goes into the audit log)."""
+
+    def __init__(self, title: str, intro_text: str, ok_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(_("Từ chối yêu cầu đăng ký"))
+        self.setWindowTitle(title)
         self.setModal(True)
         self.setMinimumWidth(560)
-        intro = QLabel(_("Từ chối yêu cầu của {name}? Hãy ghi lý do để người gửi biết cần làm gì.").format(
-            name=request.full_name))  # fmt: skip
+        intro = QLabel(intro_text)
         intro.setWordWrap(True)
         self.reason_edit = QLineEdit()
-        self.reason_edit.setAccessibleName(_("Lý do từ chối"))
+        self.reason_edit.setAccessibleName(_("Lý do"))
         buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton(_("Từ chối"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton(_("Huỷ"), QDialogButtonBox.ButtonRole.RejectRole)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -389,13 +392,17 @@ class CertificatesTab(QWidget):
         self.file_button.setToolTip(
             _("Tệp .cer hoặc .pem xuất từ token (phần mềm của nhà cung cấp làm được).")
         )
+        self.revoke_button = QPushButton(_("Thu hồi…"))
+        self.revoke_button.setToolTip(_("Khi mất token, người giữ nghỉ việc, hoặc đã có chứng thư mới."))
         self.read_button.clicked.connect(self.read_from_token)
         self.file_button.clicked.connect(self.choose_file)
+        self.revoke_button.clicked.connect(self.revoke_selected)
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.expiry_label)
         layout.addWidget(self.requests_box)
-        layout.addLayout(button_row(self.read_button, self.file_button))
+        layout.addLayout(button_row(self.read_button, self.file_button, self.revoke_button))
         layout.addWidget(self.table, 1)
 
     def refresh(self) -> None:
@@ -419,6 +426,8 @@ class CertificatesTab(QWidget):
         chosen = selected_row(self.request_table) is not None
         self.confirm_button.setEnabled(chosen)
         self.reject_button.setEnabled(chosen)
+        cert = selected_row(self.table)
+        self.revoke_button.setEnabled(isinstance(cert, cr.CertificateRow) and cert.revoked_at is None)
 
     # Registering ---------------------------------------------------------------------------------------
 
@@ -502,11 +511,16 @@ class CertificatesTab(QWidget):
         )
 
     @Slot()
-    def reject_selected(self) -> RejectDialog | None:
+    def reject_selected(self) -> ReasonDialog | None:
         request = self._selected_request()
         if request is None:
             return None
-        dialog = RejectDialog(request, self)
+        dialog = ReasonDialog(
+            _("Từ chối yêu cầu đăng ký"),
+            _("Từ chối yêu cầu của {name}? Hãy ghi lý do để người gửi biết cần làm gì.").format(
+                name=request.full_name),
+            _("Từ chối"), self,
+        )  # fmt: skip
         host = self.host
 
         def finished(result: int) -> None:
@@ -522,3 +536,58 @@ class CertificatesTab(QWidget):
         dialog.finished.connect(finished)
         dialog.open()
         return dialog
+
+    @Slot()
+    def revoke_selected(self) -> ReasonDialog | None:
+        row = selected_row(self.table)
+        if not isinstance(row, cr.CertificateRow) or row.revoked_at is not None:
+            return None
+        dialog = ReasonDialog(
+            _("Thu hồi chứng thư số"),
+            _("Thu hồi chứng thư số của {holder} (số sê-ri {serial})? Từ nay không ký được bằng chứng thư "
+              "này; tài liệu đã ký vẫn giữ nguyên giá trị. Hãy ghi lý do.").format(
+                holder=holder_text(row), serial=row.serial_hex),
+            _("Thu hồi"), self,
+        )  # fmt: skip
+        host = self.host
+
+        def finished(result: int) -> None:
+            reason = dialog.reason_edit.text()
+            dialog.deleteLater()
+            if result == QDialog.DialogCode.Accepted:
+                db, actor = host.db, host.actor
+                host.run_write(
+                    lambda: cr.revoke_certificate(db, actor, row.sha256, reason),
+                    _("Đã thu hồi chứng thư số của {holder}.").format(holder=holder_text(row)),
+                )
+
+        dialog.finished.connect(finished)
+        dialog.open()
+        return dialog
+
+
+def expiry_status_label(db: Database, actor: Actor) -> QLabel | None:
+    """For the main window's status bar: certificates running out within 30 days, if any.
+
+    An admin hears about the school's (seal included), anyone else about their own; the
+    details are in Thiết lập trường → Chứng thư số, or under the "Ký số" page's indicator.
+    """
+    try:
+        rows = cr.expiring_certificates(db, actor)
+    except UserFacingError:
+        return None
+    if not rows:
+        return None
+    soonest = rows[0]
+    if actor.is_admin:
+        text = _("⚠ {n} chứng thư số sắp hết hạn (sớm nhất {date})").format(
+            n=len(rows), date=_date(soonest.not_after))  # fmt: skip
+    else:
+        text = _("⚠ Chứng thư số của bạn hết hạn ngày {date}").format(
+            date=_date(soonest.not_after))  # fmt: skip
+    label = QLabel(text)
+    label.setObjectName("certificateExpiry")
+    where = _("Xem Thiết lập trường → Chứng thư số.") if actor.is_admin else _("Xem trang Ký số.")
+    label.setToolTip(expiry_line(rows) + " " + where)
+    label.setStyleSheet("color: #a14a00; padding-right: 8px;")
+    return label
