@@ -121,7 +121,7 @@ class EncryptionBox(QGroupBox):
 
     def _code_ready(self, code: object) -> None:
         self.show_code_button.setEnabled(True)
-        sheet = RecoveryCodeSheet(str(code), parent=self)
+        sheet = RecoveryCodeSheet(str(code), self.context.overview.school_name, parent=self)
         sheet.written.setChecked(True)  # seen again: closable at once
         sheet.open()
         self.sheet = sheet
