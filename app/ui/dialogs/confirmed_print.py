@@ -13,8 +13,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt, QTimer, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -36,6 +36,7 @@ from app.models.db import Database
 from app.services.access import Actor
 from app.services.printing import CHANNEL_PRINTER, Printout, log_printout, prepare_printout, save_printout
 from app.ui.background import run_in_background
+from app.ui.pdf_printing import paint_pdf
 
 log = logging.getLogger(__name__)
 
@@ -213,28 +214,9 @@ class ConfirmedPrintDialog(QDialog):
         """Paint every page onto `printer` (scaled to its page), then log the print; the page count."""
         if self.printout is None:
             return 0
-        painter = QPainter()
-        if not painter.begin(printer):
+        if paint_pdf(self.pdf, printer) is None:
             self._warn(_("In bản có xác nhận"), _("Không mở được máy in. Hãy kiểm tra máy in rồi thử lại."))
             return 0
-        dpi = printer.resolution()
-        try:
-            for page in range(self.pdf.pageCount()):
-                if page:
-                    printer.newPage()
-                size_pt = self.pdf.pagePointSize(page)
-                image = self.pdf.render(
-                    page, QSize(int(size_pt.width() * dpi / 72), int(size_pt.height() * dpi / 72))
-                )
-                target = painter.viewport().size()
-                scaled = image.scaled(
-                    image.size().scaled(target, Qt.AspectRatioMode.KeepAspectRatio),
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-                painter.drawImage(QPointF(0, 0), scaled)
-        finally:
-            painter.end()
         target_name = printer.outputFileName() or printer.printerName() or None
         printout, actor, db = self.printout, self._actor, self._db
         self._run(

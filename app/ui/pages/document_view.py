@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QSize, Qt, Slot
-from PySide6.QtGui import QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -52,6 +52,7 @@ from app.services.verification import (
 )
 from app.ui.background import run_in_background
 from app.ui.pages.signatures_panel import SignaturesPanel
+from app.ui.pdf_printing import paint_pdf
 
 log = logging.getLogger(__name__)
 
@@ -290,30 +291,11 @@ class DocumentView(QDialog):
 
     def print_to(self, printer: QPrinter) -> int:
         """Paint every page onto `printer`, scaled to fit its page; the number of pages."""
-        painter = QPainter()
-        if not painter.begin(printer):
+        pages = paint_pdf(self.pdf, printer)
+        if pages is None:
             self._warn(_("In học bạ"), _("Không mở được máy in. Hãy kiểm tra máy in rồi thử lại."))
             return 0
-        dpi = printer.resolution()
-        try:
-            for page in range(self.pdf.pageCount()):
-                if page:
-                    printer.newPage()
-                size_pt = self.pdf.pagePointSize(page)
-                image = self.pdf.render(
-                    page, QSize(int(size_pt.width() * dpi / 72), int(size_pt.height() * dpi / 72))
-                )
-                target = painter.viewport()
-                scaled = image.size().scaled(target.size(), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(
-                    QPointF(0, 0),
-                    image.scaled(
-                        scaled, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-                    ),
-                )
-        finally:
-            painter.end()
-        return self.pdf.pageCount()
+        return pages
 
     def _save(self, suffix: str, data: bytes, caption: str, filter_text: str) -> None:
         if self.preview is None:
