@@ -45,7 +45,8 @@ LATER_TIMESTAMP_ROOM = 2 * 4096
 SIGNATURE_TIMESTAMP = "signature_time_stamp_token"
 
 OFFLINE_NOTE = (
-    "Không lấy được dấu thời gian từ máy chủ {url} ({reason}); các học bạ của đợt này được ký không có "
+    "Không lấy được dấu thời gian từ máy chủ {url} (máy không có mạng hoặc máy chủ không trả lời); "
+    "các học bạ của đợt này được ký không có "
     "dấu thời gian. Khi có mạng, phần mềm sẽ bổ sung dấu thời gian trước khi gửi lên Sở."
 )
 
@@ -102,7 +103,8 @@ class BatchTimestamps:
         """What the user should know, in Vietnamese (None when every signature got its timestamp)."""
         if self.failure is None:
             return None
-        return OFFLINE_NOTE.format(url=self.url, reason=self.failure)
+        # The exception's name stays in the log for IT staff; a teacher reads the plain cause.
+        return OFFLINE_NOTE.format(url=self.url)
 
     def close(self) -> None:
         self.stamper.close()

@@ -25,11 +25,13 @@ from app.services.access import Actor, load_actor
 from app.services.certificates import SEAL, register_certificate
 from app.signing import tokens
 from app.signing.worker import TokenWorker
+from app.sync.status import save_settings
 from app.ui.dialogs.pin_dialog import PinBroker, PinDialog
 from app.ui.dialogs.signing_progress import SigningProgressDialog
 from app.ui.pages.signing_page import PlanRow, SigningPage, expiry_note
 from app.ui.pages.signing_summary import class_summaries
 from app.ui.pages.signing_tokens import PinOutcome, PinRequest, obtain_pin
+from tests.hub.servers import free_port
 from tests.services.signing_data import DemoClass, make_demo_class
 from tests.signing.conftest import MODULE, PIN, Tokens, fresh_token, hsm, token_folder, worker  # noqa: F401
 
@@ -188,11 +190,18 @@ def test_subject_teacher_signs_locked_sheets_with_the_demo_signer(
     pending = page.pending_count()
     assert pending == len([r for r in page.model.rows if r.status == "pending"]) > 0
     assert page.sign_button.isEnabled() and page.sign_button.text() == f"Ký {pending} tài liệu"
-    dialog = run_to_end(qtbot, page)
-    wait_done(qtbot, page, dialog)
+    # A timestamp server is set but unreachable (nothing listens on that loopback port): the
+    # sheets are signed all the same and the dialog says the timestamps will come later.
+    save_settings(school.db, timestamp_url=f"http://127.0.0.1:{free_port()}/tsa")
+    try:
+        dialog = run_to_end(qtbot, page)
+        wait_done(qtbot, page, dialog)
+    finally:
+        save_settings(school.db, timestamp_url="")
     statuses = [row[2] for row in dialog.row_texts()]
     assert statuses == ["Đã ký"] * pending
     assert dialog.heading.text() == f"Đã ký xong {pending} tài liệu."
+    assert not dialog.notice.isHidden() and "Không lấy được dấu thời gian" in dialog.notice.text()
     shot(dialog, artifacts_dir, "signing_progress_done.png")
     assert school.states("sheet").count("gvbm_signed") == pending
     assert pending == 3 * len(mine)  # per subject: semester 1, semester 2 and the year

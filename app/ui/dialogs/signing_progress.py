@@ -221,6 +221,11 @@ class SigningProgressDialog(QDialog):
         for uuid in self._order:
             if self._status.get(uuid) in (WAITING, SIGNING):
                 self._set(uuid, NOT_DONE, None)
+        # Offline at signing time: the records are signed; say that the timestamps come later.
+        note = next((run.timestamp_note for run in outcome.runs if run.timestamp_note), None)
+        if note:
+            self.notice.setText(note)
+            self.notice.show()
 
     @Slot(object)
     def _failed(self, exc: BaseException) -> None:
