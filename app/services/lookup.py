@@ -16,11 +16,12 @@ before Anh), then names whose diacritics agree with the typed ones, then Vietnam
 order (app.rules.vnsort).
 
 Speed, measured (bench/bench_lookup.py, 10,000 students): the name scan runs inside
-SQLite, so only matching rows reach Python. Folding every name through the database's own
-``vi_fold()`` cost most of a search (a Python call per row, ~25 ms a query on a quiet
-machine); the same folding (app.rules.vnsort.fold) is therefore remembered per name in
-this process and registered on the search's connection as ``lookup_fold()``, which halves
-the time. A folded column stored in the database would be faster still, but it needs
+SQLite, so only matching rows reach Python. Folding every name cost most of a search (a
+Python call per row, ~25 ms a query on a quiet machine). ``vi_fold()`` now remembers its
+answers too, but a search needs more than the folded name: the word-start form it
+matches with LIKE and the forms the ranking compares, computed together once per name
+(_forms) and registered on the search's connection as ``lookup_fold()``, which halves the
+time. A folded column stored in the database would be faster still, but it needs
 triggers calling a Python function on every connection that ever writes a student
 (encryption's raw copy included), so there is none; see the benchmark's figures.
 
